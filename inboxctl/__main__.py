@@ -1,0 +1,3 @@
+from inboxctl.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The embedded local backend: a real SQLite file, the reference semantics of inboxctl."""

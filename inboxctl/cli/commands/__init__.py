@@ -1,0 +1,1 @@
+"""One module per noun or verb; each exposes click commands registered in ``inboxctl.cli.main``."""

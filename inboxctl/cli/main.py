@@ -1,0 +1,100 @@
+"""The ``inboxctl`` command group: global options, exit codes, and command registration."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from inboxctl import __version__
+from inboxctl.cli.context import AppContext
+from inboxctl.cli.errors import report_error
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success (with --detailed-exitcode: no changes)
+  1    error
+  2    changes pending (only with --detailed-exitcode)
+  3    partial failure: some items failed, re-run to complete the rest
+  4    authentication failed or missing credentials
+  5    invalid definition
+  6    rate limited or quota exhausted
+  64   usage error
+  130  interrupted
+"""
+
+
+class InboxctlGroup(click.Group):
+    """A group whose ``main`` maps every error to inboxctl's documented exit codes.
+
+    Click would exit 2 on a usage error; inboxctl reserves 2 for "changes pending", so
+    errors are caught here (also under ``CliRunner``) and mapped in one place.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        debug = "--debug" in (sys.argv[1:] if args is None else list(args))
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except BaseException as error:  # noqa: BLE001 - this is the single error boundary
+            if isinstance(error, SystemExit):
+                raise
+            sys.exit(report_error(error, debug=debug))
+        sys.exit(result if isinstance(result, int) else 0)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        # "conv" is the documented short alias of "conversations".
+        if args and args[0] == "conv":
+            args = ["conversations", *args[1:]]
+        return super().resolve_command(ctx, args)
+
+
+def _configure_logging(verbose: int, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+
+
+@click.group(cls=InboxctlGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="inboxctl")
+@click.option("--profile", "profile_name", envvar="INBOXCTL_PROFILE", metavar="NAME",
+              help="Server profile to use (default: the active profile, else 'local'). Env: INBOXCTL_PROFILE.")
+@click.option("-v", "--verbose", count=True, help="Say more about what is happening (on stderr).")
+@click.option("--debug", is_flag=True, help="Log HTTP calls (tokens redacted) and show tracebacks of internal errors.")
+@click.option("--no-color", is_flag=True, envvar="NO_COLOR", help="Never colour the output. Env: NO_COLOR.")
+@click.pass_context
+def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool, no_color: bool) -> None:
+    """Manage shared conversation inboxes as code, and their conversations in bulk.
+
+    \b
+    Examples:
+      inboxctl validate configs/
+      inboxctl plan configs/ --detailed-exitcode
+      inboxctl apply configs/ --yes
+      inboxctl export --dir live/
+      inboxctl conv list --inbox Support --status open -o json
+      inboxctl conv close --inbox Support --older-than 30d --dry-run
+    """
+    _configure_logging(verbose, debug)
+    app = AppContext(profile_name=profile_name, verbose=verbose, debug=debug, color=False if no_color else None)
+    if no_color:
+        ctx.color = False
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register_commands() -> None:
+    from inboxctl.cli.commands import registry
+
+    for command in registry.all_commands():
+        cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    cli(prog_name="inboxctl")

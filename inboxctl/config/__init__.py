@@ -1,0 +1,1 @@
+"""Where inboxctl keeps its files, server profiles, and credentials."""
