@@ -130,9 +130,10 @@ CREATE TABLE tickets (
 class LocalStore:
     """One SQLite file. Every write goes through ``transaction()``."""
 
-    def __init__(self, path: Path, *, clock: Clock = utc_now) -> None:
+    def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = path
-        self.clock = clock
+        # Looked up at call time so tests can replace ``utc_now`` (e.g. to reach the 30-day purge).
+        self.clock: Clock = clock if clock is not None else (lambda: utc_now())
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path, isolation_level=None)  # we manage transactions
         self.connection.row_factory = sqlite3.Row

@@ -1,0 +1,104 @@
+"""The local backend: the reference semantics of every rule in DOMAIN.md, on a SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inboxctl.backends.base import Backend, Capabilities, Directory, FacebookPage, LiveInbox, Pipeline, Team, User
+from inboxctl.backends.local import config_store, conversations
+from inboxctl.backends.local.seed import DEFAULT_CONVERSATIONS, seed_demo_workspace
+from inboxctl.backends.local.store import Clock, LocalStore
+from inboxctl.config.paths import data_dir
+
+if TYPE_CHECKING:
+    from inboxctl.conversations.model import ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery
+    from inboxctl.planner.plan import ResourceChange
+
+DATABASE_NAME = "local.sqlite3"
+
+LOCAL_CAPABILITIES = Capabilities(
+    server="the local backend",
+    settings=("*",),
+    channel_types=frozenset({"email", "chat", "messenger", "form", "whatsapp", "calling"}),
+    conversation_actions=frozenset({"assign", "unassign", "close", "reopen", "trash", "restore", "delete",
+                                    "spam", "block-sender", "unblock-sender", "comment"}),
+)
+
+
+class LocalBackend(Backend):
+    name = "local"
+    capabilities = LOCAL_CAPABILITIES
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock | None = None, conversations: int = DEFAULT_CONVERSATIONS) -> LocalBackend:
+        """Open the file at ``path``, creating it with the demo workspace on first use."""
+        store = LocalStore(path, clock=clock)
+        if not store.is_initialised():
+            store.create_schema()
+            seed_demo_workspace(store, conversations=conversations)
+        return cls(store)
+
+    @classmethod
+    def open_default(cls) -> LocalBackend:
+        return cls.open(default_database_path())
+
+    @classmethod
+    def reset(cls, path: Path, *, conversations: int = DEFAULT_CONVERSATIONS, clock: Clock | None = None) -> LocalBackend:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return cls.open(path, clock=clock, conversations=conversations)
+
+    def whoami(self) -> str:
+        return f"local workspace {self.store.meta('account', 'Acme')} at {self.store.path}"
+
+    # -- configuration ---------------------------------------------------------------------
+    def directory(self) -> Directory:
+        db = self.store.connection
+        users = tuple(User(r["email"], r["name"], bool(r["has_seat"]), bool(r["active"]))
+                      for r in db.execute("SELECT * FROM users ORDER BY email"))
+        teams = tuple(
+            Team(r["name"], tuple(m["email"] for m in db.execute(
+                "SELECT u.email FROM team_members tm JOIN users u ON u.id = tm.user_id "
+                "WHERE tm.team_id = ? ORDER BY u.email", (r["id"],))))
+            for r in db.execute("SELECT * FROM teams ORDER BY name"))
+        pipelines = tuple(
+            Pipeline(r["name"], tuple(s["name"] for s in db.execute(
+                "SELECT name FROM stages WHERE pipeline_id = ? ORDER BY position", (r["id"],))))
+            for r in db.execute("SELECT * FROM pipelines ORDER BY name"))
+        return Directory(
+            users=users, teams=teams, pipelines=pipelines,
+            forms=tuple(r["name"] for r in db.execute("SELECT name FROM forms ORDER BY name")),
+            facebook_pages=tuple(FacebookPage(r["name"], bool(r["other_account"]))
+                                 for r in db.execute("SELECT * FROM facebook_pages ORDER BY name")),
+            whatsapp_numbers=tuple(r["phone"] for r in db.execute("SELECT phone FROM whatsapp_numbers")),
+            tier=self.store.meta("tier", "enterprise") or "enterprise",
+            personal_addresses=tuple(u.email for u in users),
+        )
+
+    def read_inboxes(self) -> list[LiveInbox]:
+        return config_store.read_inboxes(self.store)
+
+    def apply_change(self, change: ResourceChange) -> None:
+        config_store.apply_change(self.store, change)
+
+    # -- conversations -----------------------------------------------------------------------
+    def list_conversations(self, query: ConversationQuery) -> Iterator[Conversation]:
+        return conversations.list_conversations(self.store, query)
+
+    def get_conversation(self, conversation_id: str) -> ConversationDetail:
+        return conversations.get_conversation(self.store, conversation_id)
+
+    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+        return conversations.run_action(self.store, request, ids)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def default_database_path() -> Path:
+    return data_dir() / DATABASE_NAME
