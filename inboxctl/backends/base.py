@@ -9,8 +9,8 @@ from __future__ import annotations
 import fnmatch
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from inboxctl.conversations.model import ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery
@@ -44,8 +44,9 @@ class Capabilities:
 @dataclass(frozen=True)
 class CapabilityProblem:
     inbox: str
-    setting: str
+    setting: str  # e.g. "channel.chat.color"
     reason: str
+    path: tuple = ()  # where the setting stands in the definition file
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,16 +129,14 @@ class Backend(ABC):
 
     def unsupported_settings(self, inbox: InboxDefinition) -> list[CapabilityProblem]:
         """Settings of ``inbox`` this server cannot manage, checked before any write."""
-        problems = []
-        for path in sorted(inbox.explicit_settings()):
-            if not self.capabilities.supports(path):
-                problems.append(CapabilityProblem(
-                    inbox.name, path, f"{self.capabilities.server} cannot manage this setting"))
+        server = self.capabilities.server
+        problems = [CapabilityProblem(inbox.name, setting, f"{server} cannot manage this setting", path)
+                    for setting, path in inbox.explicit_settings() if not self.capabilities.supports(setting)]
         for channel in inbox.channels:
             if channel.type not in self.capabilities.channel_types:
-                problems.append(CapabilityProblem(
-                    inbox.name, f"channel.{channel.type}",
-                    f"{self.capabilities.server} cannot connect {channel.type} channels"))
+                problems.append(CapabilityProblem(inbox.name, f"channel.{channel.type}",
+                                                  f"{server} cannot connect {channel.type} channels",
+                                                  inbox.channel_path(channel, "type")))
         return problems
 
     # -- conversations -----------------------------------------------------------------------
@@ -154,13 +153,3 @@ class Backend(ABC):
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
         """Release connections and files."""
-
-
-def setting_problem_details(problem: CapabilityProblem) -> dict[str, Any]:
-    return {"inbox": problem.inbox, "setting": problem.setting, "reason": problem.reason}
-
-
-@dataclass
-class BackendOptions:
-    rate: float | None = None
-    extras: dict[str, Any] = field(default_factory=dict)

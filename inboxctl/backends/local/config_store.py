@@ -1,0 +1,165 @@
+"""Inbox configuration in the local SQLite file: read it in definition terms, write one change at a time.
+
+Like a real server, it enforces the domain's rules itself (F10, F12, F25) instead of
+trusting the client: a request that breaks one fails with the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from typing import Any
+
+from inboxctl.backends.base import LiveInbox
+from inboxctl.backends.local.seed import fallback_address
+from inboxctl.backends.local.store import LocalStore
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
+from inboxctl.definitions.spec import CHANNEL_FIELDS, CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT
+from inboxctl.definitions.validate import defaults_of
+from inboxctl.errors import BackendError, NotFoundError
+from inboxctl.planner.plan import CREATE, DELETE, INBOX, ResourceChange
+
+# Inbox settings kept in the inboxes.settings JSON column; members and teams have tables of their own.
+JSON_SETTINGS = (*DEFAULTED_TABLES, "business_hours")
+
+
+def channel_defaults(kind: str) -> dict[str, Any]:
+    return {key: copy.deepcopy(spec.default) for key, spec in CHANNEL_FIELDS[kind].items() if spec.default is not None}
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def read_inboxes(store: LocalStore) -> list[LiveInbox]:
+    db = store.connection
+    return [_read_inbox(db, row) for row in db.execute("SELECT * FROM inboxes ORDER BY name")]
+
+
+def _read_inbox(db: sqlite3.Connection, row: sqlite3.Row) -> LiveInbox:
+    stored = json.loads(row["settings"])
+    settings: dict[str, Any] = {
+        "members": [r["email"] for r in db.execute(
+            "SELECT u.email FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? "
+            "ORDER BY lower(u.email)", (row["id"],))],
+        "teams": [r["name"] for r in db.execute(
+            "SELECT t.name FROM inbox_teams it JOIN teams t ON t.id = it.team_id WHERE it.inbox_id = ? "
+            "ORDER BY t.name", (row["id"],))],
+        "protect": bool(row["protect"]),
+        "business_hours": stored.get("business_hours"),
+    }
+    for table in DEFAULTED_TABLES:
+        settings[table] = stored.get(table) or defaults_of(DOCUMENT[table])
+    channels = [_read_channel(channel) for channel in db.execute(
+        "SELECT * FROM channels WHERE inbox_id = ? ORDER BY id", (row["id"],))]
+    definition = InboxDefinition(name=row["name"], settings=settings, channels=channels)
+    return LiveInbox(definition=definition, managed=bool(row["managed"]), protect=bool(row["protect"]))
+
+
+def _read_channel(row: sqlite3.Row) -> ChannelDefinition:
+    settings = {**channel_defaults(row["type"]), **json.loads(row["settings"]), CHANNEL_KEY[row["type"]]: row["key"]}
+    return ChannelDefinition(type=row["type"], settings=settings)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def apply_change(store: LocalStore, change: ResourceChange) -> None:
+    with store.transaction() as db:
+        if change.kind == INBOX:
+            _apply_inbox_change(db, change, store.now_iso())
+        else:
+            _apply_channel_change(db, change)
+
+
+def _apply_inbox_change(db: sqlite3.Connection, change: ResourceChange, now: str) -> None:
+    if change.action == DELETE:
+        row = _inbox_row(db, change.inbox)
+        if not row["managed"] or row["protect"]:
+            raise BackendError(f"cannot delete inbox {change.inbox!r}",
+                               reason="it is protected" if row["protect"] else "it is not managed by inboxctl")
+        db.execute("DELETE FROM inboxes WHERE id = ?", (row["id"],))
+        return
+    desired = change.desired or {}
+    _check_routing_targets(db, desired.get("routing", {}))
+    stored = json.dumps({key: desired.get(key) for key in JSON_SETTINGS}, sort_keys=True)
+    if change.action == CREATE:
+        inbox_id = db.execute(
+            "INSERT INTO inboxes (name, managed, protect, settings, fallback_address, updated_at) "
+            "VALUES (?, 1, ?, ?, ?, ?)",
+            (change.inbox, int(desired.get("protect", False)), stored, fallback_address(change.inbox), now)).lastrowid
+    else:
+        inbox_id = _inbox_row(db, change.inbox)["id"]
+        db.execute("UPDATE inboxes SET managed = 1, protect = ?, settings = ?, updated_at = ? WHERE id = ?",
+                   (int(desired.get("protect", False)), stored, now, inbox_id))
+    _replace_links(db, inbox_id, "inbox_members", "user_id", _user_ids(db, desired.get("members", [])))
+    _replace_links(db, inbox_id, "inbox_teams", "team_id", _team_ids(db, desired.get("teams", [])))
+
+
+def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> None:
+    kind, key = change.channel_type or "", change.channel_key or ""
+    if change.action == DELETE:
+        db.execute("DELETE FROM channels WHERE type = ? AND key = ?", (kind, key))
+        return
+    inbox = _inbox_row(db, change.inbox)
+    settings = {k: v for k, v in (change.desired or {}).items() if k != CHANNEL_KEY[kind]}
+    _check_channel_rules(db, kind, key, settings)
+    stored = json.dumps(settings, sort_keys=True)
+    if change.action == CREATE:
+        holder = db.execute("SELECT i.name FROM channels c JOIN inboxes i ON i.id = c.inbox_id "
+                            "WHERE c.type = ? AND c.key = ?", (kind, key)).fetchone()
+        if holder:
+            raise BackendError(f"cannot connect {kind} {key!r}", reason=f"it is already connected to inbox {holder['name']!r}")
+        db.execute("INSERT INTO channels (inbox_id, type, key, settings) VALUES (?, ?, ?, ?)",
+                   (inbox["id"], kind, key, stored))
+    else:
+        db.execute("UPDATE channels SET settings = ? WHERE type = ? AND key = ? AND inbox_id = ?",
+                   (stored, kind, key, inbox["id"]))
+
+
+# -- the domain's rules, enforced by the server ----------------------------------------------
+
+def _check_channel_rules(db: sqlite3.Connection, kind: str, key: str, settings: dict[str, Any]) -> None:
+    _check_routing_targets(db, settings.get("routing", {}))
+    if kind == "email" and db.execute("SELECT 1 FROM users WHERE email = ?", (key,)).fetchone():
+        raise BackendError(f"cannot connect {key}", reason="it is a user's personal address (F10)")
+    if kind == "messenger":
+        page = db.execute("SELECT other_account FROM facebook_pages WHERE name = ?", (key,)).fetchone()
+        if page is None or page["other_account"]:
+            raise BackendError(f"cannot connect Facebook page {key!r}",
+                               reason="no such page" if page is None else "it is connected to another account (F12)")
+
+
+def _check_routing_targets(db: sqlite3.Connection, routing: dict[str, Any]) -> None:
+    fallback = routing.get("fallback")
+    emails = list(routing.get("users", [])) + (list(fallback.get("users", [])) if isinstance(fallback, dict) else [])
+    for email in emails:
+        user = db.execute("SELECT has_seat FROM users WHERE email = ?", (email,)).fetchone()
+        if user is not None and not user["has_seat"]:
+            raise BackendError("invalid routing rule", reason=f"{email} has no paid seat (F25)")
+
+
+def _inbox_row(db: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = db.execute("SELECT * FROM inboxes WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"inbox {name!r} does not exist")
+    return row
+
+
+def _user_ids(db: sqlite3.Connection, emails: list[str]) -> list[int]:
+    return [_lookup(db, "users", "email", email) for email in emails]
+
+
+def _team_ids(db: sqlite3.Connection, names: list[str]) -> list[int]:
+    return [_lookup(db, "teams", "name", name) for name in names]
+
+
+def _lookup(db: sqlite3.Connection, table: str, column: str, value: str) -> int:
+    row = db.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,)).fetchone()  # noqa: S608 - fixed names
+    if row is None:
+        raise NotFoundError(f"{table[:-1]} {value!r} does not exist")
+    return int(row["id"])
+
+
+def _replace_links(db: sqlite3.Connection, inbox_id: int, table: str, column: str, ids: list[int]) -> None:
+    db.execute(f"DELETE FROM {table} WHERE inbox_id = ?", (inbox_id,))  # noqa: S608 - fixed names
+    db.executemany(f"INSERT INTO {table} (inbox_id, {column}) VALUES (?, ?)",  # noqa: S608
+                   [(inbox_id, item) for item in ids])

@@ -1,0 +1,1 @@
+"""Inbox definitions: the TOML format, loading, checking, normalising and writing back."""

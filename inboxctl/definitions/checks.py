@@ -1,0 +1,144 @@
+"""Rules that go beyond the shape of a file: hours that make sense, routing that can route,
+and what must be unique across all the files planned together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Problem
+from inboxctl.definitions.spec import CHANNEL_KEY
+
+FALLBACK_FIX = 'add fallback = "unassigned", or fallback = { users = ["someone@example.com"] }'
+
+
+def effective(inbox: InboxDefinition, channel: ChannelDefinition, table: str) -> dict[str, Any]:
+    """The inbox's table with the channel's overrides applied key by key."""
+    return {**inbox.settings[table], **channel.settings.get(table, {})}
+
+
+def check_inbox(inbox: InboxDefinition) -> list[Problem]:
+    problems = _check_business_hours(inbox)
+    problems += _check_routing(inbox, inbox.settings["routing"], ("routing",))
+    problems += _check_ticket_defaults(inbox, inbox.settings["ticket_defaults"], ("ticket_defaults",))
+    problems += _check_blocked_senders(inbox)
+    seen: dict[str, ChannelDefinition] = {}
+    for channel in inbox.channels:
+        if channel.ident in seen:
+            problems.append(inbox.problem(
+                inbox.channel_path(channel, CHANNEL_KEY[channel.type]),
+                f"{channel.label} is declared twice in this inbox",
+                f"remove one of them (the first is channels[{seen[channel.ident].index}])"))
+        seen[channel.ident] = channel
+        problems += _check_channel(inbox, channel)
+    return problems
+
+
+def _check_business_hours(inbox: InboxDefinition) -> list[Problem]:
+    hours = (inbox.settings.get("business_hours") or {}).get("hours", [])
+    problems = []
+    by_day: dict[str, list[tuple[str, str, int]]] = {}
+    for index, entry in enumerate(hours):
+        if entry["close"] <= entry["open"]:
+            problems.append(inbox.problem(("business_hours", "hours", index, "close"),
+                                          f"closes at {entry['close']}, not after it opens at {entry['open']}",
+                                          "make close later than open; split a range that crosses midnight in two"))
+            continue
+        for day in entry["days"]:
+            by_day.setdefault(day, []).append((entry["open"], entry["close"], index))
+    for day, ranges in by_day.items():
+        ranges.sort()
+        for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:]):
+            if second_open < first_close:
+                problems.append(inbox.problem(
+                    ("business_hours", "hours", second),
+                    f"on {day}, this range overlaps hours[{first}] (open until {first_close})",
+                    "make the ranges of one day follow each other without overlapping"))
+    return problems
+
+
+def _check_routing(inbox: InboxDefinition, routing: dict[str, Any], path: tuple) -> list[Problem]:
+    mode = routing.get("mode")
+    if mode == "contact_owner" and routing.get("fallback") is None:
+        return [inbox.problem(path + ("mode",), "contact-owner routing needs a fallback for visitors with no owner",
+                              FALLBACK_FIX)]
+    if mode == "users_and_teams" and not routing.get("users") and not routing.get("teams"):
+        return [inbox.problem(path + ("mode",), "users_and_teams routing names no users and no teams",
+                              'add users = ["..."] or teams = ["..."], or use mode = "unassigned"')]
+    return []
+
+
+def _check_ticket_defaults(inbox: InboxDefinition, defaults: dict[str, Any], path: tuple) -> list[Problem]:
+    problems = []
+    if defaults.get("stage") and not defaults.get("pipeline"):
+        problems.append(inbox.problem(path + ("stage",), f"stage {defaults['stage']!r} needs its pipeline",
+                                      'add pipeline = "..." here or in the inbox\'s [ticket_defaults]'))
+    owner = defaults.get("owner", "conversation_owner")
+    if owner != "conversation_owner" and "@" not in owner:
+        problems.append(inbox.problem(path + ("owner",), f"{owner!r} is not a ticket owner",
+                                      'write "conversation_owner" or a user\'s e-mail address'))
+    return problems
+
+
+def _check_blocked_senders(inbox: InboxDefinition) -> list[Problem]:
+    problems = []
+    for index, sender in enumerate(inbox.settings["email_filters"]["blocked_senders"]):
+        local, at, domain = sender.partition("@")
+        if not at or "." not in domain or " " in sender:
+            problems.append(inbox.problem(("email_filters", "blocked_senders", index),
+                                          f"{sender!r} is neither an address nor an @domain",
+                                          'write "spammer@example.net" or "@example.net"'))
+    return problems
+
+
+def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition) -> list[Problem]:
+    path = inbox.channel_path(channel)
+    problems = []
+    if "routing" in channel.settings:
+        problems += _check_routing(inbox, effective(inbox, channel, "routing"), path + ("routing",))
+    if "ticket_defaults" in channel.settings:
+        problems += _check_ticket_defaults(inbox, effective(inbox, channel, "ticket_defaults"),
+                                           path + ("ticket_defaults",))
+    if channel.type == "chat":
+        problems += _check_chat(inbox, channel, path)
+    return problems
+
+
+def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> list[Problem]:
+    settings = channel.settings
+    problems = []
+    if settings["availability"] == "business_hours" and not inbox.settings.get("business_hours"):
+        problems.append(inbox.problem(path + ("availability",), "availability by business hours needs business hours",
+                                      "add a [business_hours] table to this inbox"))
+    sender = (settings.get("transcripts") or {}).get("from")
+    addresses = {c.key for c in inbox.channels if c.type == "email"}
+    if sender and sender not in addresses:
+        problems.append(inbox.problem(path + ("transcripts", "from"),
+                                      f"{sender} is not a team address connected to this inbox",
+                                      "use one of: " + ", ".join(sorted(addresses)) if addresses
+                                      else "connect that address as an email channel of this inbox"))
+    heading = settings.get("heading") or {}
+    if heading.get("mode") == "custom" and not heading.get("name"):
+        problems.append(inbox.problem(path + ("heading", "mode"), "a custom heading needs a name",
+                                      'add name = "..." to heading'))
+    return problems
+
+
+def check_across_files(inboxes: list[InboxDefinition]) -> list[Problem]:
+    """Inbox names are unique; a channel (a team address, page, number...) is in one inbox only (F10, F12)."""
+    problems = []
+    names: dict[str, InboxDefinition] = {}
+    channels: dict[str, tuple[InboxDefinition, ChannelDefinition]] = {}
+    for inbox in inboxes:
+        first = names.setdefault(inbox.name.lower(), inbox)
+        if first is not inbox:
+            problems.append(inbox.problem(("inbox", "name"), f"inbox {inbox.name!r} is defined twice",
+                                          f"it is also defined in {first.locate(('inbox', 'name'))}; "
+                                          "rename one, or merge the two files"))
+        for channel in inbox.channels:
+            owner, _ = channels.setdefault(channel.ident, (inbox, channel))
+            if owner is not inbox:
+                problems.append(inbox.problem(
+                    inbox.channel_path(channel, CHANNEL_KEY[channel.type]),
+                    f"{channel.label} is also connected to inbox {owner.name!r}",
+                    "a channel can be connected to one inbox only: remove it from one of them"))
+    return problems

@@ -1,0 +1,133 @@
+"""Reading definition files: TOML -> checked, normalised ``InboxDefinition``s, or every problem found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path as FilePath
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+
+from inboxctl.definitions import checks
+from inboxctl.definitions.locate import Path, key_positions
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Location, Problem, key_label
+from inboxctl.definitions.spec import DEFAULTED_TABLES, DOCUMENT
+from inboxctl.definitions.validate import INVALID, ShapeChecker, defaults_of
+from inboxctl.errors import InvalidDefinitionError
+
+
+def definition_files(paths: Iterable[str | FilePath]) -> tuple[list[FilePath], list[Problem]]:
+    """Expand directories to the ``*.toml`` files directly in them, in name order."""
+    files: list[FilePath] = []
+    problems: list[Problem] = []
+    for given in paths:
+        path = FilePath(given)
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                problems.append(Problem(None, "", f"{path}: no *.toml files in this directory"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(None, "", f"{path}: no such file or directory"))
+    return files, problems
+
+
+def load_definitions(paths: Iterable[str | FilePath]) -> list[InboxDefinition]:
+    """Load and check every definition; raise ``InvalidDefinitionError`` with all problems at once."""
+    inboxes, problems = collect_definitions(paths)
+    if problems:
+        raise InvalidDefinitionError(problems)
+    return inboxes
+
+
+def collect_definitions(paths: Iterable[str | FilePath]) -> tuple[list[InboxDefinition], list[Problem]]:
+    files, problems = definition_files(paths)
+    inboxes = []
+    for file in files:
+        inbox, file_problems = load_file(file)
+        problems.extend(file_problems)
+        if inbox is not None:
+            inboxes.append(inbox)
+    problems.extend(checks.check_across_files(inboxes))
+    return inboxes, problems
+
+
+def load_file(file: FilePath) -> tuple[InboxDefinition | None, list[Problem]]:
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(Location(str(file), 1, 1), "", f"cannot read the file: {error}")]
+    return parse_definition(source, str(file))
+
+
+def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | None, list[Problem]]:
+    try:
+        document = tomlkit.parse(source).unwrap()
+    except ParseError as error:
+        message = str(error).split(" at line ")[0]
+        return None, [Problem(Location(file_name, error.line, error.col), "", f"invalid TOML: {message}",
+                              "check quotes, brackets and commas around this position")]
+    positions = key_positions(source)
+    checker = ShapeChecker()
+    settings = _check_document(document, checker)
+
+    shape_problems = [_problem(file_name, positions, path, message, fix) for path, message, fix in checker.problems]
+    if settings is INVALID or shape_problems:
+        return None, shape_problems
+    inbox = _build_inbox(settings, document, file_name, positions)
+    return inbox, checks.check_inbox(inbox)
+
+
+def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path, message: str,
+             fix: str | None) -> Problem:
+    probe = InboxDefinition(name="", settings={}, source=file_name, positions=positions)
+    return Problem(probe.locate(path), key_label(path), message, fix)
+
+
+def _check_document(document: dict[str, Any], checker: ShapeChecker) -> Any:
+    top_level = {key: value for key, value in document.items() if key != "channels"}
+    settings = checker.table(top_level, {k: v for k, v in DOCUMENT.items() if k != "channels"}, ())
+    raw_channels = document.get("channels", [])
+    if not isinstance(raw_channels, list):
+        checker.report(("channels",), "expected an array of tables", "declare each channel with [[channels]]")
+        return INVALID
+    channels = [checker.channel(raw, ("channels", index)) for index, raw in enumerate(raw_channels)]
+    if settings is INVALID or any(channel is INVALID for channel in channels):
+        return INVALID
+    settings["channels"] = channels
+    return settings
+
+
+def _build_inbox(settings: dict[str, Any], document: dict[str, Any], file_name: str,
+                 positions: dict[Path, tuple[int, int]]) -> InboxDefinition:
+    channels = [ChannelDefinition(type=raw["type"], settings={k: v for k, v in raw.items() if k != "type"},
+                                  explicit=frozenset(_explicit_paths(document["channels"][index], skip={"type"})),
+                                  index=index)
+                for index, raw in enumerate(settings.pop("channels"))]
+    inbox_table = settings.pop("inbox")
+    inbox_settings = {"members": inbox_table["members"], "teams": inbox_table["teams"],
+                      "protect": inbox_table["protect"], "business_hours": settings.get("business_hours")}
+    for table_name in DEFAULTED_TABLES:
+        inbox_settings[table_name] = settings.get(table_name) or defaults_of(DOCUMENT[table_name])
+    explicit = _explicit_paths({key: value for key, value in document.items() if key != "channels"},
+                               skip={"inbox.name", "inbox.protect"})
+    return InboxDefinition(name=inbox_table["name"], settings=inbox_settings, channels=channels,
+                           source=file_name, positions=positions, explicit=frozenset(explicit))
+
+
+def _explicit_paths(table: dict[str, Any], *, skip: set[str], prefix: str = "") -> set[str]:
+    """Dotted paths of the keys a file gives, down to two levels: ``routing.mode``, ``when_away.message``."""
+    paths = set()
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if path in skip:
+            continue
+        if isinstance(value, dict) and not prefix:
+            paths.add(path)
+            paths.update(_explicit_paths(value, skip=skip, prefix=f"{path}."))
+        else:
+            paths.add(path)
+    return paths

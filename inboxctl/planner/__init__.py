@@ -1,0 +1,1 @@
+"""Planning: desired definitions vs the live server, and applying the difference."""

@@ -1,0 +1,106 @@
+"""Desired vs live: the pure heart of ``plan``. No I/O here, so it is tested directly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from inboxctl.backends.base import LiveInbox
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
+from inboxctl.planner.plan import CHANNEL, CREATE, DELETE, INBOX, UPDATE, FieldChange, ResourceChange
+
+
+def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"routing": {"mode": "x"}} -> {"routing.mode": "x"}; lists and scalars are leaves."""
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def diff_settings(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    old, new = flatten(before), flatten(after)
+    return [FieldChange(path, old.get(path), new.get(path))
+            for path in sorted(old.keys() | new.keys()) if old.get(path) != new.get(path)]
+
+
+def inbox_settings(inbox: InboxDefinition) -> dict[str, Any]:
+    return dict(inbox.settings)
+
+
+def channel_change(action: str, inbox: str, channel: ChannelDefinition, fields: list[FieldChange],
+                   desired: dict[str, Any] | None) -> ResourceChange:
+    return ResourceChange(action=action, kind=CHANNEL, inbox=inbox, channel_type=channel.type,
+                          channel_key=channel.key, fields=fields, desired=desired)
+
+
+def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> tuple[ResourceChange | None, list[ResourceChange],
+                                                                          list[ResourceChange]]:
+    """The inbox-level change (or None), its channel creates/updates, and its channel deletes."""
+    wanted = inbox_settings(desired)
+    if live is None:
+        inbox_change = ResourceChange(CREATE, INBOX, desired.name, fields=diff_settings({}, wanted), desired=wanted)
+        channels = [channel_change(CREATE, desired.name, c, diff_settings({}, c.settings), c.settings)
+                    for c in desired.channels]
+        return inbox_change, channels, []
+    fields = diff_settings(inbox_settings(live.definition), wanted)
+    inbox_change = None
+    if fields or not live.managed:
+        inbox_change = ResourceChange(UPDATE, INBOX, desired.name, fields=fields, desired=wanted,
+                                      adopt=not live.managed)
+    live_channels = {channel.ident: channel for channel in live.definition.channels}
+    updates = []
+    for channel in desired.channels:
+        current = live_channels.pop(channel.ident, None)
+        if current is None:
+            updates.append(channel_change(CREATE, desired.name, channel, diff_settings({}, channel.settings),
+                                          channel.settings))
+        elif changed := diff_settings(current.settings, channel.settings):
+            updates.append(channel_change(UPDATE, desired.name, channel, changed, channel.settings))
+    deletes = [channel_change(DELETE, desired.name, channel, diff_settings(channel.settings, {}), None)
+               for channel in live_channels.values()]
+    return inbox_change, updates, deletes
+
+
+def plan_changes(desired: list[InboxDefinition], live: list[LiveInbox], *,
+                 prune: bool = False) -> tuple[list[ResourceChange], list[str]]:
+    """Every change, in dependency order, and notes about what was left alone."""
+    live_by_name = {inbox.definition.name.lower(): inbox for inbox in live}
+    inbox_changes, channel_updates, channel_deletes = [], [], []
+    for inbox in desired:
+        inbox_change, updates, deletes = plan_inbox(inbox, live_by_name.pop(inbox.name.lower(), None))
+        inbox_changes += [inbox_change] if inbox_change else []
+        channel_updates += updates
+        channel_deletes += deletes
+    inbox_deletes, notes = _plan_leftovers(list(live_by_name.values()), prune=prune)
+    # Channel deletes first: they free team addresses and pages for the inboxes they move to (F10, F12).
+    return channel_deletes + inbox_changes + channel_updates + inbox_deletes, notes
+
+
+def _plan_leftovers(leftovers: list[LiveInbox], *, prune: bool) -> tuple[list[ResourceChange], list[str]]:
+    managed = [inbox for inbox in leftovers if inbox.managed]
+    deletes, notes = [], []
+    for inbox in managed:
+        name = inbox.definition.name
+        if not prune:
+            notes.append(f"inbox {name!r} is managed by inboxctl but has no definition: --prune would delete it")
+        elif inbox.protect:
+            notes.append(f"inbox {name!r} has no definition but is protected (protect = true): kept")
+        else:
+            deletes.append(ResourceChange(DELETE, INBOX, name,
+                                          fields=diff_settings(inbox_settings(inbox.definition), {})))
+    return deletes, notes
+
+
+def fingerprint(live: list[LiveInbox]) -> str:
+    """A digest of the live configuration: a saved plan is refused if it no longer matches."""
+    state = sorted(
+        ([inbox.definition.name, inbox.managed, inbox.protect, inbox.definition.settings,
+          sorted([c.type, c.key, c.settings] for c in inbox.definition.channels)] for inbox in live),
+        key=lambda entry: str(entry[0]).lower())
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]

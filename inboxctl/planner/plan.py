@@ -1,0 +1,83 @@
+"""What a plan is: resource changes with field-level before/after, in the order they apply.
+
+The machine-readable form (``Plan.to_dict``) is versioned by ``PLAN_FORMAT_VERSION`` and
+documented in the README; ``apply PLANFILE`` reads it back with ``Plan.from_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PLAN_FORMAT_VERSION = 1
+
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+INBOX, CHANNEL = "inbox", "channel"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # dotted setting path, e.g. "routing.users" or "color"
+    before: Any
+    after: Any
+
+
+@dataclass
+class ResourceChange:
+    action: str  # create | update | delete
+    kind: str  # inbox | channel
+    inbox: str
+    channel_type: str | None = None
+    channel_key: str | None = None
+    fields: list[FieldChange] = field(default_factory=list)
+    desired: dict[str, Any] | None = None  # the full normalised settings to write (create/update)
+    adopt: bool = False  # an existing inbox that inboxctl starts managing
+
+    @property
+    def address(self) -> str:
+        inbox = f"inbox {self.inbox!r}"
+        return inbox if self.kind == INBOX else f"{inbox} / {self.channel_type} {self.channel_key!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResourceChange:
+        fields = [FieldChange(**change) for change in data.get("fields", [])]
+        return cls(**{**data, "fields": fields})
+
+
+@dataclass
+class Plan:
+    changes: list[ResourceChange]
+    server: str  # which server the plan was made against, e.g. "local" or "chatwoot https://..."
+    fingerprint: str  # digest of the live configuration the plan was computed from
+    notes: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> dict[str, int]:
+        counts = {CREATE: 0, UPDATE: 0, DELETE: 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def summary(self) -> str:
+        if self.is_empty():
+            return "No changes. The server matches the definitions."
+        counts = self.counts()
+        return f"Plan: {counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[DELETE]} to delete."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format_version": PLAN_FORMAT_VERSION, "server": self.server, "fingerprint": self.fingerprint,
+                "summary": self.counts(), "notes": self.notes,
+                "changes": [change.to_dict() for change in self.changes]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        version = data.get("format_version")
+        if version != PLAN_FORMAT_VERSION:
+            raise ValueError(f"plan format version {version!r} is not supported (expected {PLAN_FORMAT_VERSION})")
+        return cls(changes=[ResourceChange.from_dict(change) for change in data["changes"]],
+                   server=data["server"], fingerprint=data["fingerprint"], notes=list(data.get("notes", [])))

@@ -1,0 +1,166 @@
+"""Names in definitions checked against the server's directory, and spelled as the server spells them.
+
+Users are matched by e-mail, everything else by display name, case-insensitively; a name
+that matches nothing gets the closest existing one as a suggestion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inboxctl.backends.base import Directory
+from inboxctl.definitions.checks import effective
+from inboxctl.definitions.formats import did_you_mean
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Problem
+
+PAID_TIERS = ("professional", "enterprise")
+
+
+class Resolver:
+    def __init__(self, directory: Directory, server: str) -> None:
+        self.directory = directory
+        self.server = server
+        self.users = {user.email.lower(): user for user in directory.users}
+        self.teams = {team.name.lower(): team.name for team in directory.teams}
+        self.pipelines = {pipeline.name.lower(): pipeline for pipeline in directory.pipelines}
+        self.forms = {form.lower(): form for form in directory.forms}
+        self.pages = {page.name.lower(): page for page in directory.facebook_pages}
+        self.problems: list[Problem] = []
+
+    def unknown(self, inbox: InboxDefinition, path: tuple, what: str, value: str, choices: list[str]) -> None:
+        suggestion = did_you_mean(value, choices)
+        fix = f'did you mean "{suggestion}"?' if suggestion else (
+            f"known {what}s: {', '.join(sorted(choices))}" if choices else f"create the {what} on {self.server} first")
+        self.problems.append(inbox.problem(path, f"{what} {value!r} does not exist on {self.server}", fix))
+
+    def user(self, inbox: InboxDefinition, path: tuple, email: str, *, routing: bool = False) -> None:
+        user = self.users.get(email.lower())
+        if user is None:
+            self.unknown(inbox, path, "user", email, [u.email for u in self.directory.users])
+        elif routing and not user.has_seat:
+            self.problems.append(inbox.problem(path, f"{email} has no paid seat and cannot be a routing target (F25)",
+                                               "give the user a Sales or Service seat, or route to someone else"))
+        elif routing and not user.active:
+            self.problems.append(inbox.problem(path, f"{email} is deactivated and cannot be a routing target",
+                                               "route to an active user"))
+
+    def team_names(self, inbox: InboxDefinition, path: tuple, names: list[str]) -> list[str]:
+        canonical = []
+        for index, name in enumerate(names):
+            if name.lower() in self.teams:
+                canonical.append(self.teams[name.lower()])
+            else:
+                self.unknown(inbox, path + (index,), "team", name, list(self.teams.values()))
+                canonical.append(name)
+        return sorted(set(canonical))
+
+    def assignees(self, inbox: InboxDefinition, path: tuple, table: dict[str, Any], *, routing: bool) -> None:
+        for index, email in enumerate(table.get("users", [])):
+            self.user(inbox, path + ("users", index), email, routing=routing)
+        if "teams" in table:
+            table["teams"] = self.team_names(inbox, path + ("teams",), table["teams"])
+
+    def routing(self, inbox: InboxDefinition, path: tuple, routing: dict[str, Any]) -> None:
+        self.assignees(inbox, path, routing, routing=True)
+        if isinstance(routing.get("fallback"), dict):
+            self.assignees(inbox, path + ("fallback",), routing["fallback"], routing=True)
+
+    def ticket_defaults(self, inbox: InboxDefinition, path: tuple, given: dict[str, Any],
+                        effective_defaults: dict[str, Any]) -> None:
+        pipeline_name = effective_defaults.get("pipeline")
+        pipeline = self.pipelines.get(pipeline_name.lower()) if pipeline_name else None
+        if pipeline_name and pipeline is None:
+            if "pipeline" in given:
+                self.unknown(inbox, path + ("pipeline",), "pipeline", pipeline_name, list(self.pipelines))
+            return
+        if pipeline and "pipeline" in given:
+            given["pipeline"] = pipeline.name
+        stage = effective_defaults.get("stage")
+        if pipeline and stage and "stage" in given:
+            stages = {name.lower(): name for name in pipeline.stages}
+            if stage.lower() in stages:
+                given["stage"] = stages[stage.lower()]
+            else:
+                suggestion = did_you_mean(stage, list(pipeline.stages))
+                self.problems.append(inbox.problem(
+                    path + ("stage",), f"stage {stage!r} is not in pipeline {pipeline.name!r}",
+                    f'did you mean "{suggestion}"?' if suggestion else "stages: " + ", ".join(pipeline.stages)))
+        owner = given.get("owner", "conversation_owner")
+        if owner != "conversation_owner":
+            self.user(inbox, path + ("owner",), owner)
+
+    def inbox(self, inbox: InboxDefinition) -> None:
+        settings = inbox.settings
+        for index, email in enumerate(settings["members"]):
+            self.user(inbox, ("inbox", "members", index), email)
+        settings["teams"] = self.team_names(inbox, ("inbox", "teams"), settings["teams"])
+        self.routing(inbox, ("routing",), settings["routing"])
+        self.ticket_defaults(inbox, ("ticket_defaults",), settings["ticket_defaults"], settings["ticket_defaults"])
+        for channel in inbox.channels:
+            self.channel(inbox, channel)
+
+    def channel(self, inbox: InboxDefinition, channel: ChannelDefinition) -> None:
+        path = inbox.channel_path(channel)
+        settings = channel.settings
+        if "routing" in settings:
+            self.routing(inbox, path + ("routing",), settings["routing"])
+        if "ticket_defaults" in settings:
+            self.ticket_defaults(inbox, path + ("ticket_defaults",), settings["ticket_defaults"],
+                                 effective(inbox, channel, "ticket_defaults"))
+        check = getattr(self, f"channel_{channel.type}", None)
+        if check:
+            check(inbox, channel, path)
+
+    def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        if channel.key.lower() in {address.lower() for address in self.directory.personal_addresses}:
+            self.problems.append(inbox.problem(path + ("address",),
+                                               f"{channel.key} is a user's personal address and cannot be a team address (F10)",
+                                               "use a shared address such as support@..."))
+
+    def channel_chat(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        heading = channel.settings.get("heading")
+        if heading:
+            self.assignees(inbox, path + ("heading",), heading, routing=False)
+            for index, email in enumerate(heading.get("default_users", [])):
+                self.user(inbox, path + ("heading", "default_users", index), email)
+
+    def channel_messenger(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        page = self.pages.get(channel.key.lower())
+        if page is None:
+            self.unknown(inbox, path + ("page",), "Facebook page", channel.key, list(p.name for p in self.pages.values()))
+        elif page.connected_to_other_account:
+            self.problems.append(inbox.problem(path + ("page",),
+                                               f"Facebook page {page.name!r} is connected to another account (F12)",
+                                               "disconnect it from the other account first"))
+        else:
+            channel.settings["page"] = page.name
+
+    def channel_form(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        form = self.forms.get(channel.key.lower())
+        if form is None:
+            self.unknown(inbox, path + ("form",), "form", channel.key, list(self.forms.values()))
+        else:
+            channel.settings["form"] = form
+
+    def channel_whatsapp(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        self.paid_tier(inbox, channel, path)
+        if channel.key not in self.directory.whatsapp_numbers:
+            self.unknown(inbox, path + ("phone",), "verified WhatsApp number", channel.key,
+                         list(self.directory.whatsapp_numbers))
+
+    def channel_calling(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        self.paid_tier(inbox, channel, path)
+
+    def paid_tier(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
+        if self.directory.tier not in PAID_TIERS:
+            self.problems.append(inbox.problem(path + ("type",),
+                                               f"{channel.type} channels need a Professional or Enterprise tier "
+                                               f"(this account is {self.directory.tier})", "remove this channel"))
+
+
+def resolve_names(inboxes: list[InboxDefinition], directory: Directory, server: str) -> list[Problem]:
+    """Check every name against ``directory`` and canonicalise its spelling in place."""
+    resolver = Resolver(directory, server)
+    for inbox in inboxes:
+        resolver.inbox(inbox)
+    return resolver.problems
