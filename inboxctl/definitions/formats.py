@@ -132,3 +132,14 @@ def compress_days(days: list[str]) -> str | list[str]:
     if indexes == list(range(indexes[0], indexes[-1] + 1)):
         return f"{DAYS[indexes[0]]}-{DAYS[indexes[-1]]}"
     return [DAYS[index] for index in indexes]
+
+
+def canonical_hours(hours: list[dict]) -> list[dict]:
+    """One canonical form for equivalent opening hours: ranges grouped by the days they share,
+    ordered by first day then opening time. ``mon-fri`` and ``[mon, tue] + wed-fri`` compare equal."""
+    days_by_range: dict[tuple[str, str], set[str]] = {}
+    for entry in hours:
+        days_by_range.setdefault((entry["open"], entry["close"]), set()).update(entry["days"])
+    grouped = [{"days": [day for day in DAYS if day in days], "open": open_, "close": close}
+               for (open_, close), days in days_by_range.items()]
+    return sorted(grouped, key=lambda entry: (DAYS.index(entry["days"][0]), entry["open"]))

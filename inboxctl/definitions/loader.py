@@ -10,6 +10,7 @@ import tomlkit
 from tomlkit.exceptions import ParseError
 
 from inboxctl.definitions import checks
+from inboxctl.definitions.formats import canonical_hours
 from inboxctl.definitions.locate import Path, key_positions
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Location, Problem, key_label
 from inboxctl.definitions.spec import DEFAULTED_TABLES, DOCUMENT
@@ -78,7 +79,11 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
     if settings is INVALID or shape_problems:
         return None, shape_problems
     inbox = _build_inbox(settings, document, file_name, positions)
-    return inbox, checks.check_inbox(inbox)
+    problems = checks.check_inbox(inbox)
+    if inbox.settings["business_hours"] and not problems:
+        hours = inbox.settings["business_hours"]
+        hours["hours"] = canonical_hours(hours["hours"])
+    return inbox, problems
 
 
 def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path, message: str,

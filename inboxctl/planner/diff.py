@@ -50,7 +50,9 @@ def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> tuple[Resour
         return inbox_change, channels, []
     fields = diff_settings(inbox_settings(live.definition), wanted)
     inbox_change = None
-    if fields or not live.managed:
+    # An unmanaged inbox is adopted (marked managed) only by an apply that changes it: one that
+    # already matches its definition needs no write, so export-then-plan stays empty.
+    if fields:
         inbox_change = ResourceChange(UPDATE, INBOX, desired.name, fields=fields, desired=wanted,
                                       adopt=not live.managed)
     live_channels = {channel.ident: channel for channel in live.definition.channels}

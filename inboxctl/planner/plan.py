@@ -35,8 +35,8 @@ class ResourceChange:
 
     @property
     def address(self) -> str:
-        inbox = f"inbox {self.inbox!r}"
-        return inbox if self.kind == INBOX else f"{inbox} / {self.channel_type} {self.channel_key!r}"
+        inbox = f'inbox "{self.inbox}"'
+        return inbox if self.kind == INBOX else f'{inbox} / {self.channel_type} "{self.channel_key}"'
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inboxctl.backends.base import Backend, Capabilities, Directory, FacebookPage, LiveInbox, Pipeline, Team, User
-from inboxctl.backends.local import config_store, conversations
+from inboxctl.backends.local import config_store
 from inboxctl.backends.local.seed import DEFAULT_CONVERSATIONS, seed_demo_workspace
 from inboxctl.backends.local.store import Clock, LocalStore
 from inboxctl.config.paths import data_dir
@@ -37,11 +37,9 @@ class LocalBackend(Backend):
     @classmethod
     def open(cls, path: Path, *, clock: Clock | None = None, conversations: int = DEFAULT_CONVERSATIONS) -> LocalBackend:
         """Open the file at ``path``, creating it with the demo workspace on first use."""
-        store = LocalStore(path, clock=clock)
-        if not store.is_initialised():
-            store.create_schema()
-            seed_demo_workspace(store, conversations=conversations)
-        return cls(store)
+        if not path.exists():
+            _create_atomically(path, clock=clock, conversations=conversations)
+        return cls(LocalStore(path, clock=clock))
 
     @classmethod
     def open_default(cls) -> LocalBackend:
@@ -49,8 +47,7 @@ class LocalBackend(Backend):
 
     @classmethod
     def reset(cls, path: Path, *, conversations: int = DEFAULT_CONVERSATIONS, clock: Clock | None = None) -> LocalBackend:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_database(path)
         return cls.open(path, clock=clock, conversations=conversations)
 
     def whoami(self) -> str:
@@ -88,16 +85,43 @@ class LocalBackend(Backend):
 
     # -- conversations -----------------------------------------------------------------------
     def list_conversations(self, query: ConversationQuery) -> Iterator[Conversation]:
+        from inboxctl.backends.local import conversations
+
         return conversations.list_conversations(self.store, query)
 
     def get_conversation(self, conversation_id: str) -> ConversationDetail:
+        from inboxctl.backends.local import conversations
+
         return conversations.get_conversation(self.store, conversation_id)
 
     def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+        from inboxctl.backends.local import conversations
+
         return conversations.run_action(self.store, request, ids)
 
     def close(self) -> None:
         self.store.close()
+
+
+def _create_atomically(path: Path, *, clock: Clock | None, conversations: int) -> None:
+    """Build the demo workspace in a scratch file and rename it into place, so that an
+    interrupted or failed first run never leaves a half-made database behind."""
+    scratch = path.with_name(f".{path.name}.creating")
+    _remove_database(scratch)
+    store = LocalStore(scratch, clock=clock)
+    try:
+        store.create_schema()
+        seed_demo_workspace(store, conversations=conversations)
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+    scratch.replace(path)
+    _remove_database(scratch)
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def default_database_path() -> Path:

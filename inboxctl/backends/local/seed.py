@@ -46,14 +46,15 @@ HAND_MADE_INBOXES = {
 
 
 def seed_demo_workspace(store: LocalStore, *, conversations: int = DEFAULT_CONVERSATIONS, seed: int = 42) -> None:
-    from inboxctl.backends.local.seed_conversations import seed_conversations
-
     rng = random.Random(seed)
     with store.transaction() as db:
         db.execute("INSERT INTO meta (key, value) VALUES ('tier', 'enterprise'), ('account', 'Acme')")
         _seed_directory(db)
         _seed_hand_made_inboxes(db, store.now_iso())
-        seed_conversations(db, rng, now=store.clock(), count=conversations)
+        if conversations:
+            from inboxctl.backends.local.seed_conversations import seed_conversations
+
+            seed_conversations(db, rng, now=store.clock(), count=conversations)
 
 
 def _seed_directory(db: sqlite3.Connection) -> None:

@@ -140,11 +140,6 @@ class LocalStore:
         self.connection.execute("PRAGMA foreign_keys = ON")
         self.connection.execute("PRAGMA journal_mode = WAL")
 
-    def is_initialised(self) -> bool:
-        row = self.connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        return row is not None
-
     def create_schema(self) -> None:
         # executescript() runs the statements as one script; the explicit BEGIN/COMMIT makes it atomic.
         self.connection.executescript(

@@ -1,0 +1,48 @@
+"""``inboxctl plan``: what apply would change, and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from inboxctl.cli.context import AppContext, pass_app
+from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
+from inboxctl.cli.render_plan import render_plan, render_plan_json
+from inboxctl.definitions.loader import load_definitions
+from inboxctl.errors import ExitCode
+from inboxctl.planner.service import make_plan
+
+
+@click.command()
+@paths_argument
+@prune_option
+@max_deletes_option
+@output_option("text", "json")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True),
+              help="Also save the plan as JSON, for `inboxctl apply PLANFILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes pending, 1 on error.")
+@pass_app
+def plan(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int, output: str,
+         out_file: str | None, detailed_exitcode: bool) -> None:
+    """Show what `apply` would change on the server, without changing anything.
+
+    Names in the definitions are resolved against the server: an unknown user, team,
+    pipeline, stage, form or page is an error with the closest match. Settings the
+    server cannot manage are errors too, before anything is written.
+
+    \b
+    Examples:
+      inboxctl plan configs/
+      inboxctl plan configs/ --detailed-exitcode     # 0 none, 2 pending, 1 error
+      inboxctl plan configs/ -o json --out plan.json
+      inboxctl plan configs/ --prune                 # include deletions of removed inboxes
+    """
+    inboxes = load_definitions(paths)
+    the_plan = make_plan(app.backend(), inboxes, prune=prune, max_deletes=max_deletes)
+    click.echo(render_plan_json(the_plan) if output == "json" else render_plan(the_plan))
+    if out_file:
+        Path(out_file).write_text(render_plan_json(the_plan) + "\n", encoding="utf-8")
+        click.echo(f"Plan saved to {out_file}: apply it with `inboxctl apply {out_file}`.", err=True)
+    if detailed_exitcode and not the_plan.is_empty():
+        raise click.exceptions.Exit(int(ExitCode.CHANGES_PENDING))
