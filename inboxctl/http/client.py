@@ -251,12 +251,17 @@ class HttpClient:
         # A 429 is always safe to retry: the server refused the request before acting on it.
         decision = self._rate_limit_decision(response)
         if decision.give_up:
-            raise self._rate_limited(call, response, decision.message, decision.resets_at, attempt)
+            message = decision.message or f"{self.server_name} refused {call.doing}: rate limit"
+            raise self._rate_limited(response, message, decision.resets_at)
         delay = decision.retry_after if decision.retry_after is not None else self._backoff_delay(attempt)
         if delay > self._max_retry_wait or final:
             # Waiting longer than max_retry_wait would look like a hang; say when to come back instead.
-            resets_at = timestamp_in(delay, now=self._wallclock()) if decision.retry_after is not None else None
-            raise self._rate_limited(call, response, None, resets_at, attempt)
+            asked = decision.retry_after is not None
+            resets_at = timestamp_in(delay, now=self._wallclock()) if asked else None
+            message = f"{self.server_name} is rate limiting {call.doing}"
+            message += f" and asks to wait {delay:.0f} s" if asked and delay > self._max_retry_wait else ""
+            message += f" (still after {attempt} attempts)" if final and attempt > 1 else ""
+            raise self._rate_limited(response, message, resets_at)
         return delay
 
     def _rate_limit_decision(self, response: requests.Response) -> RateLimitDecision:
@@ -305,11 +310,7 @@ class HttpClient:
         return error_for_status(response, doing=call.doing, server=self.server_name,
                                 reason=self._reason(response), attempts=attempts)
 
-    def _rate_limited(self, call: _Call, response: requests.Response, message: str | None,
-                      resets_at: str | None, attempts: int) -> RateLimitedError:
-        if message is None:
-            message = f"{self.server_name} is rate limiting {call.doing}"
-            message += f" (still after {attempts} attempts)" if attempts > 1 else ""
+    def _rate_limited(self, response: requests.Response, message: str, resets_at: str | None) -> RateLimitedError:
         return RateLimitedError(self._redactor.text(message), resets_at=resets_at, status=response.status_code,
                                 reason=self._reason(response), hint=_rate_limit_hint(resets_at))
 
@@ -322,10 +323,10 @@ class HttpClient:
 
     def _transport_error(self, call: _Call, kind: TransportFailure, what: str, attempts: int) -> BackendError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        if kind is TransportFailure.NOT_SENT:
-            return BackendError(f"could not connect to {self.server_name} for {call.doing}: {what}{tries}",
+        if kind is TransportFailure.NOT_SENT or what == "unknown host name":
+            return BackendError(f"could not connect to {self.server_name} for {call.doing}{tries}: {what}",
                                 hint=f"check the server URL ({self.base_url}) and your network")
-        return BackendError(f"{call.doing} to {self.server_name} failed: {what}{tries}",
+        return BackendError(f"{call.doing} to {self.server_name} failed{tries}: {what}",
                             hint="check the server URL and its TLS certificate" if "TLS" in what else None)
 
     def _reason(self, response: requests.Response) -> str | None:

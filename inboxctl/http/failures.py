@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, ReadTimeoutError
 
 from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError
 
@@ -160,19 +160,21 @@ def classify_transport_failure(error: requests.RequestException) -> TransportFai
     if isinstance(error, requests.exceptions.Timeout):
         return TransportFailure.NO_ANSWER
     if isinstance(error, requests.exceptions.ConnectionError):
-        return TransportFailure.NOT_SENT if _never_connected(error) else TransportFailure.NO_ANSWER
+        return _connection_failure(error)
     if isinstance(error, requests.exceptions.ChunkedEncodingError):
         return TransportFailure.NO_ANSWER
     return TransportFailure.FATAL
 
 
-def _never_connected(error: requests.exceptions.ConnectionError) -> bool:
+def _connection_failure(error: requests.exceptions.ConnectionError) -> TransportFailure:
     # requests wraps urllib3's errors: MaxRetryError(reason=NewConnectionError) means the TCP
     # connection never opened (refused, unreachable, DNS); anything else may have sent bytes.
     cause = error.args[0] if error.args else None
     if isinstance(cause, MaxRetryError):
         cause = cause.reason
-    return isinstance(cause, ConnectTimeoutError)
+    if isinstance(cause, NameResolutionError) and "temporary" not in str(cause).lower():
+        return TransportFailure.FATAL  # a mistyped host name will not resolve on the next try either
+    return TransportFailure.NOT_SENT if isinstance(cause, ConnectTimeoutError) else TransportFailure.NO_ANSWER
 
 
 def describe_transport_failure(error: requests.RequestException) -> str:
