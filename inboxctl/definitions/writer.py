@@ -88,15 +88,22 @@ def without_defaults(form: dict[str, Any]) -> dict[str, Any]:
 def _strip(table: dict[str, Any], fields: Any, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     result = {}
     for key, value in table.items():
-        spec: Field | None = fields.get(key)
+        spec: Field | None = _table_spec(fields.get(key), value)
         if spec is not None and spec.kind == TABLE and isinstance(value, dict) and key not in ("routing", "ticket_defaults"):
             value = _strip(value, spec.fields)
             if not value:
                 continue
-        elif key not in keep and spec is not None and (spec.required is False) and value == spec.default:
+        elif key not in keep and spec is not None and not spec.required and value == spec.default:
             continue
         result[key] = value
     return result
+
+
+def _table_spec(spec: Field | None, value: Any) -> Field | None:
+    """For a union holding a table (routing.fallback), the table variant's spec."""
+    if spec is not None and spec.variants and isinstance(value, dict):
+        return next(variant for variant in spec.variants if variant.kind == TABLE)
+    return spec
 
 
 # -- TOML rendering -----------------------------------------------------------------------------
