@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from inboxctl.conversations.model import ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery
+    from inboxctl.conversations.model import (
+        ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery)
     from inboxctl.definitions.model import InboxDefinition
     from inboxctl.planner.plan import ResourceChange
 
@@ -151,5 +152,5 @@ class Backend(ABC):
         raise NotImplementedError
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         """Release connections and files."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
+from click.decorators import FC
 
 from inboxctl.planner.service import DEFAULT_MAX_DELETES
 
@@ -14,6 +17,6 @@ max_deletes_option = click.option("--max-deletes", type=click.IntRange(min=0), d
                                   show_default=True, help="Refuse a plan that deletes more inboxes than this.")
 
 
-def output_option(*choices: str, default: str = "text") -> click.Option:  # type: ignore[type-arg]
+def output_option(*choices: str, default: str = "text") -> Callable[[FC], FC]:
     return click.option("-o", "--output", type=click.Choice(choices), default=default, show_default=True,
                         help="Output format.")

@@ -47,7 +47,7 @@ def _check_business_hours(inbox: InboxDefinition) -> list[Problem]:
             by_day.setdefault(day, []).append((entry["open"], entry["close"], index))
     for day, ranges in by_day.items():
         ranges.sort()
-        for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:]):
+        for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:], strict=False):
             if second_open < first_close:
                 problems.append(inbox.problem(
                     ("business_hours", "hours", second),

@@ -25,7 +25,8 @@ _DAY_ALIASES = {name: name for name in DAYS} | {
     "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
     "saturday": "sat", "sunday": "sun"}
 
-_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[^@\s]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+$")
 _COLOR = re.compile(r"^#?([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _PHONE_ALLOWED = re.compile(r"^\+?[\d\s().-]+$")

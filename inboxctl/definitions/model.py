@@ -84,7 +84,7 @@ class InboxDefinition:
     def explicit_settings(self) -> list[tuple[str, Path]]:
         """Every setting the file asks for, with its key path in the file:
         ``("routing.mode", ("routing", "mode"))``, ``("channel.chat.color", ("channels", 1, "color"))``."""
-        found = [(setting, tuple(setting.split("."))) for setting in sorted(self.explicit)]
+        found: list[tuple[str, Path]] = [(setting, tuple(setting.split("."))) for setting in sorted(self.explicit)]
         for channel in self.channels:
             found += [(f"channel.{channel.type}.{setting}", self.channel_path(channel, *setting.split(".")))
                       for setting in sorted(channel.explicit)]

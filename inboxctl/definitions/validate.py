@@ -41,7 +41,7 @@ class ShapeChecker:
         if spec.kind == TABLE:
             return self.table(raw, spec.fields, path, fill_defaults=fill_defaults)
         if spec.kind == LIST:
-            return self.list(raw, spec, path)
+            return self.array(raw, spec, path)
         if spec.kind == UNION:
             return self.union(raw, spec, path)
         if spec.kind == BOOLEAN:
@@ -73,7 +73,7 @@ class ShapeChecker:
         fix = f'did you mean "{suggestion}"? (one of {choices})' if suggestion else f"use one of {choices}"
         return self.report(path, f"{raw!r} is not a valid value", fix)
 
-    def list(self, raw: Any, spec: Field, path: Path) -> Any:
+    def array(self, raw: Any, spec: Field, path: Path) -> Any:
         if not isinstance(raw, list):
             return self.report(path, f"expected an array, got {toml_type(raw)}", 'write it as ["...", "..."]')
         assert spec.item is not None
@@ -123,8 +123,10 @@ class ShapeChecker:
     def channel(self, raw: Any, path: Path) -> Any:
         if not isinstance(raw, dict):
             return self.report(path, f"expected a table, got {toml_type(raw)}", "declare channels with [[channels]]")
-        kind = self.value(raw.get("type"), CHANNEL_COMMON["type"], path + ("type",)) if "type" in raw else \
-            self.report(path, "missing required key 'type'", "add type = \"email\" (or chat, messenger, form, whatsapp, calling)")
+        if "type" not in raw:
+            return self.report(path + ("type",), "missing required key 'type'",
+                               'add type = "email" (or chat, messenger, form, whatsapp, calling)')
+        kind = self.value(raw["type"], CHANNEL_COMMON["type"], path + ("type",))
         if kind is INVALID:
             return INVALID
         fields = CHANNEL_COMMON | CHANNEL_FIELDS[kind]

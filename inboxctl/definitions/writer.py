@@ -73,7 +73,7 @@ def _drop_unset(value: Any) -> Any:
 
 def without_defaults(form: dict[str, Any]) -> dict[str, Any]:
     """The export form less every value equal to its default: what a new file needs to say."""
-    minimal = {}
+    minimal: dict[str, Any] = {}
     for section, value in form.items():
         if section == "channels":
             minimal["channels"] = [_strip(channel, CHANNEL_COMMON | CHANNEL_FIELDS[channel["type"]], keep=("type",))
@@ -89,7 +89,8 @@ def _strip(table: dict[str, Any], fields: Any, keep: tuple[str, ...] = ()) -> di
     result = {}
     for key, value in table.items():
         spec: Field | None = _table_spec(fields.get(key), value)
-        if spec is not None and spec.kind == TABLE and isinstance(value, dict) and key not in ("routing", "ticket_defaults"):
+        overrides = key in ("routing", "ticket_defaults")  # partial tables: every given key matters
+        if spec is not None and spec.kind == TABLE and isinstance(value, dict) and not overrides:
             value = _strip(value, spec.fields)
             if not value:
                 continue
@@ -185,7 +186,7 @@ def _merge_table(container: Table | InlineTable, old: dict[str, Any], new: dict[
 
 def _merge_channels(document: Any, written: InboxDefinition, old: list[dict[str, Any]], new: list[dict[str, Any]],
                     minimal: list[dict[str, Any]]) -> None:
-    new_by_ident = {_ident(channel): (channel, slim) for channel, slim in zip(new, minimal)}
+    new_by_ident = {_ident(channel): (channel, slim) for channel, slim in zip(new, minimal, strict=True)}
     tables = document.get("channels")
     if isinstance(tables, AoT):
         for index in reversed(range(len(tables))):
@@ -199,7 +200,7 @@ def _merge_channels(document: Any, written: InboxDefinition, old: list[dict[str,
         if not isinstance(tables, AoT):
             tables = tomlkit.aot()
             document.add("channels", tables)
-        for channel, slim in new_by_ident.values():
+        for _channel, slim in new_by_ident.values():
             tables.append(_table(slim))
 
 

@@ -39,22 +39,32 @@ def channel_change(action: str, inbox: str, channel: ChannelDefinition, fields: 
                           channel_key=channel.key, fields=fields, desired=desired)
 
 
-def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> tuple[ResourceChange | None, list[ResourceChange],
-                                                                          list[ResourceChange]]:
+PlannedInbox = tuple[ResourceChange | None, list[ResourceChange], list[ResourceChange]]
+
+
+def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> PlannedInbox:
     """The inbox-level change (or None), its channel creates/updates, and its channel deletes."""
-    wanted = inbox_settings(desired)
     if live is None:
-        inbox_change = ResourceChange(CREATE, INBOX, desired.name, fields=diff_settings({}, wanted), desired=wanted)
+        wanted = inbox_settings(desired)
+        creation = ResourceChange(CREATE, INBOX, desired.name, fields=diff_settings({}, wanted), desired=wanted)
         channels = [channel_change(CREATE, desired.name, c, diff_settings({}, c.settings), c.settings)
                     for c in desired.channels]
-        return inbox_change, channels, []
+        return creation, channels, []
+    updates, deletes = _plan_channels(desired, live)
+    return _plan_inbox_update(desired, live), updates, deletes
+
+
+def _plan_inbox_update(desired: InboxDefinition, live: LiveInbox) -> ResourceChange | None:
+    wanted = inbox_settings(desired)
     fields = diff_settings(inbox_settings(live.definition), wanted)
-    inbox_change = None
     # An unmanaged inbox is adopted (marked managed) only by an apply that changes it: one that
     # already matches its definition needs no write, so export-then-plan stays empty.
-    if fields:
-        inbox_change = ResourceChange(UPDATE, INBOX, desired.name, fields=fields, desired=wanted,
-                                      adopt=not live.managed)
+    if not fields:
+        return None
+    return ResourceChange(UPDATE, INBOX, desired.name, fields=fields, desired=wanted, adopt=not live.managed)
+
+
+def _plan_channels(desired: InboxDefinition, live: LiveInbox) -> tuple[list[ResourceChange], list[ResourceChange]]:
     live_channels = {channel.ident: channel for channel in live.definition.channels}
     updates = []
     for channel in desired.channels:
@@ -66,7 +76,7 @@ def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> tuple[Resour
             updates.append(channel_change(UPDATE, desired.name, channel, changed, channel.settings))
     deletes = [channel_change(DELETE, desired.name, channel, diff_settings(channel.settings, {}), None)
                for channel in live_channels.values()]
-    return inbox_change, updates, deletes
+    return updates, deletes
 
 
 def plan_changes(desired: list[InboxDefinition], live: list[LiveInbox], *,

@@ -113,9 +113,9 @@ class Resolver:
 
     def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
         if channel.key.lower() in {address.lower() for address in self.directory.personal_addresses}:
-            self.problems.append(inbox.problem(path + ("address",),
-                                               f"{channel.key} is a user's personal address and cannot be a team address (F10)",
-                                               "use a shared address such as support@..."))
+            self.problems.append(inbox.problem(
+                path + ("address",), f"{channel.key} is a user's personal address and cannot be a team address (F10)",
+                "use a shared address such as support@..."))
 
     def channel_chat(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
         heading = channel.settings.get("heading")
@@ -127,7 +127,7 @@ class Resolver:
     def channel_messenger(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
         page = self.pages.get(channel.key.lower())
         if page is None:
-            self.unknown(inbox, path + ("page",), "Facebook page", channel.key, list(p.name for p in self.pages.values()))
+            self.unknown(inbox, path + ("page",), "Facebook page", channel.key, [p.name for p in self.pages.values()])
         elif page.connected_to_other_account:
             self.problems.append(inbox.problem(path + ("page",),
                                                f"Facebook page {page.name!r} is connected to another account (F12)",

@@ -13,7 +13,8 @@ from inboxctl.backends.local.store import Clock, LocalStore
 from inboxctl.config.paths import data_dir
 
 if TYPE_CHECKING:
-    from inboxctl.conversations.model import ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery
+    from inboxctl.conversations.model import (
+        ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery)
     from inboxctl.planner.plan import ResourceChange
 
 DATABASE_NAME = "local.sqlite3"
@@ -35,7 +36,8 @@ class LocalBackend(Backend):
         self.store = store
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock | None = None, conversations: int = DEFAULT_CONVERSATIONS) -> LocalBackend:
+    def open(cls, path: Path, *, clock: Clock | None = None,
+             conversations: int = DEFAULT_CONVERSATIONS) -> LocalBackend:
         """Open the file at ``path``, creating it with the demo workspace on first use."""
         if not path.exists():
             _create_atomically(path, clock=clock, conversations=conversations)
@@ -46,7 +48,8 @@ class LocalBackend(Backend):
         return cls.open(default_database_path())
 
     @classmethod
-    def reset(cls, path: Path, *, conversations: int = DEFAULT_CONVERSATIONS, clock: Clock | None = None) -> LocalBackend:
+    def reset(cls, path: Path, *, conversations: int = DEFAULT_CONVERSATIONS,
+              clock: Clock | None = None) -> LocalBackend:
         _remove_database(path)
         return cls.open(path, clock=clock, conversations=conversations)
 

@@ -85,7 +85,8 @@ def _apply_inbox_change(db: sqlite3.Connection, change: ResourceChange, now: str
         inbox_id = db.execute(
             "INSERT INTO inboxes (name, managed, protect, settings, fallback_address, updated_at) "
             "VALUES (?, 1, ?, ?, ?, ?)",
-            (change.inbox, int(desired.get("protect", False)), stored, fallback_address(change.inbox), now)).lastrowid
+            (change.inbox, int(desired.get("protect", False)), stored, fallback_address(change.inbox), now),
+        ).lastrowid or 0
     else:
         inbox_id = _inbox_row(db, change.inbox)["id"]
         db.execute("UPDATE inboxes SET managed = 1, protect = ?, settings = ?, updated_at = ? WHERE id = ?",
@@ -107,7 +108,8 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
         holder = db.execute("SELECT i.name FROM channels c JOIN inboxes i ON i.id = c.inbox_id "
                             "WHERE c.type = ? AND c.key = ?", (kind, key)).fetchone()
         if holder:
-            raise BackendError(f"cannot connect {kind} {key!r}", reason=f"it is already connected to inbox {holder['name']!r}")
+            raise BackendError(f"cannot connect {kind} {key!r}",
+                               reason=f"it is already connected to inbox {holder['name']!r}")
         db.execute("INSERT INTO channels (inbox_id, type, key, settings) VALUES (?, ?, ?, ?)",
                    (inbox["id"], kind, key, stored))
     else:
