@@ -229,6 +229,8 @@ class HttpClient:
         if not log.isEnabledFor(logging.DEBUG):
             return
         url = outcome.url if isinstance(outcome, requests.Response) else _sent_url(outcome, call.url)
+        if isinstance(outcome, requests.Response) and outcome.status_code >= 400:
+            result += f" ({self._reason(outcome) or outcome.reason})"
         log.debug("%s %s -> %s in %.0f ms (attempt %d of %d)", call.method, self._redactor.text(url), result,
                   (self._monotonic() - started) * 1000, attempt, self._max_attempts)
 
@@ -240,7 +242,8 @@ class HttpClient:
         """Seconds to wait before the next attempt and why; raises the final error instead when done."""
         final = attempt >= self._max_attempts
         if isinstance(outcome, requests.RequestException):
-            return self._delay_after_transport_failure(call, outcome, attempt, final), describe_transport_failure(outcome)
+            why = describe_transport_failure(outcome)
+            return self._delay_after_transport_failure(call, outcome, attempt, final), why
         if outcome.status_code == TOO_MANY_REQUESTS:
             return self._delay_after_rate_limit(call, outcome, attempt, final), "HTTP 429"
         if outcome.status_code in RETRYABLE_SERVER_STATUSES:
@@ -253,16 +256,22 @@ class HttpClient:
         if decision.give_up:
             message = decision.message or f"{self.server_name} refused {call.doing}: rate limit"
             raise self._rate_limited(response, message, decision.resets_at)
-        delay = decision.retry_after if decision.retry_after is not None else self._backoff_delay(attempt)
+        asked = decision.retry_after
+        delay = asked if asked is not None else self._backoff_delay(attempt)
         if delay > self._max_retry_wait or final:
             # Waiting longer than max_retry_wait would look like a hang; say when to come back instead.
-            asked = decision.retry_after is not None
-            resets_at = timestamp_in(delay, now=self._wallclock()) if asked else None
-            message = f"{self.server_name} is rate limiting {call.doing}"
-            message += f" and asks to wait {delay:.0f} s" if asked and delay > self._max_retry_wait else ""
-            message += f" (still after {attempt} attempts)" if final and attempt > 1 else ""
-            raise self._rate_limited(response, message, resets_at)
+            raise self._rate_limit_persists(call, response, asked, attempt, final)
         return delay
+
+    def _rate_limit_persists(self, call: _Call, response: requests.Response, asked: float | None, attempt: int,
+                             final: bool) -> RateLimitedError:
+        message = f"{self.server_name} is rate limiting {call.doing}"
+        if asked is not None and asked > self._max_retry_wait:
+            message += f" and asks to wait {asked:.0f} s"
+        if final and attempt > 1:
+            message += f" (still after {attempt} attempts)"
+        resets_at = timestamp_in(asked, now=self._wallclock()) if asked is not None else None
+        return self._rate_limited(response, message, resets_at)
 
     def _rate_limit_decision(self, response: requests.Response) -> RateLimitDecision:
         decision = self._classify_rate_limit(response) if self._classify_rate_limit else None
@@ -275,9 +284,10 @@ class HttpClient:
                                     final: bool) -> float:
         if not call.safe_to_repeat:
             # A gateway error can arrive after the application acted (a 504 is exactly that).
+            reason = self._reason(response)
             raise self._outcome_unknown(call, f"{self.server_name} answered HTTP {response.status_code}"
-                                              f"{_phrase(response)}", status=response.status_code,
-                                        reason=self._reason(response))
+                                              f"{_phrase(response)}" + (f" ({reason})" if reason else ""),
+                                        status=response.status_code, reason=reason)
         asked = parse_retry_after(response.headers.get("Retry-After"), now=self._wallclock())
         if final or (asked is not None and asked > self._max_retry_wait):
             raise self._status_error(call, response, attempt)
@@ -316,10 +326,12 @@ class HttpClient:
 
     def _outcome_unknown(self, call: _Call, what: str, *, status: int | None = None,
                          reason: str | None = None) -> OutcomeUnknownError:
-        return OutcomeUnknownError(
+        error = OutcomeUnknownError(
             f"{call.doing}: {what}; the outcome is unknown: the server may or may not have applied it, "
-            "so inboxctl did not send it again", status=status, reason=reason,
+            "so inboxctl did not send it again", status=status,
             hint="check the current state on the server before running the command again")
+        error.reason = reason  # already part of `what`; BackendError would append it after the sentence
+        return error
 
     def _transport_error(self, call: _Call, kind: TransportFailure, what: str, attempts: int) -> BackendError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""

@@ -37,6 +37,11 @@ def dig(*keys: str) -> Extract:
     return extract
 
 
+# HubSpot's shape: {"results": [...], "paging": {"next": {"after": "..."}}}
+RESULTS = dig("results")
+NEXT_AFTER = dig("paging", "next", "after")
+
+
 def iterate_pages(
     client: JsonRequester,
     path: str,
@@ -80,8 +85,8 @@ def iterate_cursor(
     path: str,
     params: Mapping[str, Any] | None = None,
     *,
-    items: Extract = dig("results"),
-    next_cursor: Extract = dig("paging", "next", "after"),
+    items: Extract = RESULTS,
+    next_cursor: Extract = NEXT_AFTER,
     cursor_param: str = "after",
     method: str = "GET",
     json: Any = None,

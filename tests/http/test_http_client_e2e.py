@@ -59,12 +59,13 @@ def test_get_gives_up_after_max_attempts_with_the_servers_reason(server, make_cl
 
 
 def test_post_is_not_retried_after_a_gateway_timeout_because_it_may_have_been_applied(server, make_client):
-    server.script("POST", "/conversations/7/toggle_status", Reply(504), OK)
+    server.script("POST", "/conversations/7/toggle_status", Reply(504, {"error": "upstream timed out"}), OK)
     with pytest.raises(OutcomeUnknownError) as raised:
         make_client(server.url).post("/conversations/7/toggle_status", json={"status": "resolved"})
     assert len(server.received) == 1
+    assert "HTTP 504 (Gateway Timeout) (upstream timed out)" in str(raised.value)
     assert "outcome is unknown" in str(raised.value)
-    assert raised.value.status == 504
+    assert raised.value.status == 504 and raised.value.reason == "upstream timed out"
 
 
 def test_post_marked_idempotent_is_retried(server, make_client):
@@ -184,7 +185,8 @@ def test_connection_refused_is_retried_even_for_post_since_nothing_was_sent(make
 
 
 def test_errors_that_are_not_transient_are_raised_at_once(server, make_client):
-    server.script("GET", "/api/v1/accounts/1/inboxes", Reply(401, {"error": "You are not authorized to do this action"}))
+    server.script("GET", "/api/v1/accounts/1/inboxes",
+                  Reply(401, {"error": "You are not authorized to do this action"}))
     with pytest.raises(AuthenticationError) as raised:
         make_client(server.url).get("/api/v1/accounts/1/inboxes")
     assert len(server.received) == 1
@@ -236,7 +238,7 @@ def test_rate_limiter_spaces_requests_as_the_server_sees_them(clock):
             client.get("/items")
         client.close()
     arrivals = [request.at for request in server.received]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert gaps == [pytest.approx(0.25)] * 4
     assert client.stats.throttled_seconds == pytest.approx(1.0)
 

@@ -13,7 +13,7 @@ from inboxctl.http import HttpClient, dig, iterate_cursor, iterate_pages
 
 BASE = "https://chat.example.com"
 CONVERSATIONS = f"{BASE}/api/v1/accounts/1/conversations"
-THREADS = f"https://api.hubapi.com/conversations/v3/conversations/threads"
+THREADS = "https://api.hubapi.com/conversations/v3/conversations/threads"
 
 
 @pytest.fixture
@@ -117,7 +117,8 @@ def test_an_unexpected_page_shape_is_a_clear_error(client):
 
 @responses.activate
 def test_cursor_pages_follow_after_until_paging_is_absent(hubspot):
-    responses.add(responses.GET, THREADS, json={"results": [{"id": "1"}], "paging": {"next": {"after": "abc", "link": "x"}}})
+    responses.add(responses.GET, THREADS,
+                  json={"results": [{"id": "1"}], "paging": {"next": {"after": "abc", "link": "x"}}})
     responses.add(responses.GET, THREADS, json={"results": [{"id": "2"}]})
     found = iterate_cursor(hubspot, "/conversations/v3/conversations/threads", {"inboxId": ["7", "8"], "limit": 1})
     assert [t["id"] for t in found] == ["1", "2"]
@@ -128,7 +129,8 @@ def test_cursor_pages_follow_after_until_paging_is_absent(hubspot):
 
 @responses.activate
 def test_cursor_pages_are_lazy(hubspot):
-    responses.add(responses.GET, THREADS, json={"results": [{"id": "1"}, {"id": "2"}], "paging": {"next": {"after": "2"}}})
+    responses.add(responses.GET, THREADS,
+                  json={"results": [{"id": "1"}, {"id": "2"}], "paging": {"next": {"after": "2"}}})
     assert next(iter(iterate_cursor(hubspot, "/conversations/v3/conversations/threads")))["id"] == "1"
     assert len(responses.calls) == 1
 

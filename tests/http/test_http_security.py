@@ -84,7 +84,8 @@ def test_retries_are_logged_without_tokens(caplog):
     responses.add(responses.GET, url, status=503)
     responses.add(responses.GET, url, json={})
     caplog.set_level(logging.DEBUG, logger="inboxctl.http")
-    HttpClient(BASE, auth_headers={"Authorization": f"Bearer {TOKEN}"}, **quiet()).get("/items", params={"token": TOKEN})
+    client = HttpClient(BASE, auth_headers={"Authorization": f"Bearer {TOKEN}"}, **quiet())
+    client.get("/items", params={"token": TOKEN})
     assert "retrying in" in caplog.text and "-> 503" in caplog.text
     assert TOKEN not in caplog.text
 
