@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inboxctl.definitions import formats
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Problem
 from inboxctl.definitions.spec import CHANNEL_KEY
 
@@ -16,7 +17,8 @@ def effective(inbox: InboxDefinition, channel: ChannelDefinition, table: str) ->
     return {**inbox.settings[table], **channel.settings.get(table, {})}
 
 
-def check_inbox(inbox: InboxDefinition) -> list[Problem]:
+def check_inbox(inbox: InboxDefinition, *, complete: bool = True) -> list[Problem]:
+    """``complete=False``: some sections were invalid and left out, so skip checks that look across them."""
     problems = _check_business_hours(inbox)
     problems += _check_routing(inbox, inbox.settings["routing"], ("routing",))
     problems += _check_ticket_defaults(inbox, inbox.settings["ticket_defaults"], ("ticket_defaults",))
@@ -29,22 +31,42 @@ def check_inbox(inbox: InboxDefinition) -> list[Problem]:
                 f"{channel.label} is declared twice in this inbox",
                 f"remove one of them (the first is channels[{seen[channel.ident].index}])"))
         seen[channel.ident] = channel
-        problems += _check_channel(inbox, channel)
+        problems += _check_channel(inbox, channel, complete=complete)
     return problems
 
 
+def check_hours_order(document: dict[str, Any], problem: Any) -> list[Problem]:
+    """Close after open, for every range whose two times are readable, even in an otherwise broken
+    [business_hours] table: that mistake must not hide behind another one in the same range."""
+    table = document.get("business_hours")
+    hours = table.get("hours") if isinstance(table, dict) else None
+    problems = []
+    for index, entry in enumerate(hours if isinstance(hours, list) else []):
+        times = _readable_times(entry)
+        if times and times[1] <= times[0]:
+            problems.append(problem(("business_hours", "hours", index, "close"),
+                                    f"closes at {times[1]}, not after it opens at {times[0]}",
+                                    "make close later than open; split a range that crosses midnight in two"))
+    return problems
+
+
+def _readable_times(entry: Any) -> tuple[str, str] | None:
+    try:
+        return formats.normalise_time(entry["open"]), formats.normalise_time(entry["close"])
+    except (formats.FormatError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _check_business_hours(inbox: InboxDefinition) -> list[Problem]:
+    """No two ranges of one day overlap. (Ranges that close before they open are reported by
+    ``check_hours_order`` and left out here.)"""
     hours = (inbox.settings.get("business_hours") or {}).get("hours", [])
     problems = []
     by_day: dict[str, list[tuple[str, str, int]]] = {}
     for index, entry in enumerate(hours):
-        if entry["close"] <= entry["open"]:
-            problems.append(inbox.problem(("business_hours", "hours", index, "close"),
-                                          f"closes at {entry['close']}, not after it opens at {entry['open']}",
-                                          "make close later than open; split a range that crosses midnight in two"))
-            continue
-        for day in entry["days"]:
-            by_day.setdefault(day, []).append((entry["open"], entry["close"], index))
+        if entry["close"] > entry["open"]:
+            for day in entry["days"]:
+                by_day.setdefault(day, []).append((entry["open"], entry["close"], index))
     for day, ranges in by_day.items():
         ranges.sort()
         for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:], strict=False):
@@ -90,7 +112,7 @@ def _check_blocked_senders(inbox: InboxDefinition) -> list[Problem]:
     return problems
 
 
-def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition) -> list[Problem]:
+def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *, complete: bool) -> list[Problem]:
     path = inbox.channel_path(channel)
     problems = []
     if "routing" in channel.settings:
@@ -99,19 +121,19 @@ def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition) -> list[P
         problems += _check_ticket_defaults(inbox, effective(inbox, channel, "ticket_defaults"),
                                            path + ("ticket_defaults",))
     if channel.type == "chat":
-        problems += _check_chat(inbox, channel, path)
+        problems += _check_chat(inbox, channel, path, complete=complete)
     return problems
 
 
-def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> list[Problem]:
+def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple, *, complete: bool) -> list[Problem]:
     settings = channel.settings
     problems = []
-    if settings["availability"] == "business_hours" and not inbox.settings.get("business_hours"):
+    if complete and settings["availability"] == "business_hours" and not inbox.settings.get("business_hours"):
         problems.append(inbox.problem(path + ("availability",), "availability by business hours needs business hours",
                                       "add a [business_hours] table to this inbox"))
     sender = (settings.get("transcripts") or {}).get("from")
     addresses = {c.key for c in inbox.channels if c.type == "email"}
-    if sender and sender not in addresses:
+    if complete and sender and sender not in addresses:
         problems.append(inbox.problem(path + ("transcripts", "from"),
                                       f"{sender} is not a team address connected to this inbox",
                                       "use one of: " + ", ".join(sorted(addresses)) if addresses

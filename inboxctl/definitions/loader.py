@@ -13,7 +13,7 @@ from inboxctl.definitions import checks
 from inboxctl.definitions.formats import canonical_hours
 from inboxctl.definitions.locate import Path, key_positions
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Location, Problem, key_label
-from inboxctl.definitions.spec import DEFAULTED_TABLES, DOCUMENT
+from inboxctl.definitions.spec import DEFAULTED_TABLES, DOCUMENT, DOCUMENT_REQUIRED
 from inboxctl.definitions.validate import INVALID, ShapeChecker, defaults_of
 from inboxctl.errors import InvalidDefinitionError
 
@@ -73,17 +73,19 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
                               "check quotes, brackets and commas around this position")]
     positions = key_positions(source)
     checker = ShapeChecker()
-    settings = _check_document(document, checker)
-
-    shape_problems = [_problem(file_name, positions, path, message, fix) for path, message, fix in checker.problems]
-    if settings is INVALID or shape_problems:
-        return None, shape_problems
+    settings, complete = _check_document(document, checker)
+    problems = [_problem(file_name, positions, path, message, fix) for path, message, fix in checker.problems]
+    problems += checks.check_hours_order(document, lambda *args: _problem(file_name, positions, *args))
+    # Sections that passed the shape checks are checked further even when others failed,
+    # so that one run reports every mistake in the file.
     inbox = _build_inbox(settings, document, file_name, positions)
-    problems = checks.check_inbox(inbox)
-    if inbox.settings["business_hours"] and not problems:
+    problems += checks.check_inbox(inbox, complete=complete)
+    if problems:
+        return None, problems
+    if inbox.settings["business_hours"]:
         hours = inbox.settings["business_hours"]
         hours["hours"] = canonical_hours(hours["hours"])
-    return inbox, problems
+    return inbox, []
 
 
 def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path, message: str,
@@ -92,18 +94,37 @@ def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path,
     return Problem(probe.locate(path), key_label(path), message, fix)
 
 
-def _check_document(document: dict[str, Any], checker: ShapeChecker) -> Any:
-    top_level = {key: value for key, value in document.items() if key != "channels"}
-    settings = checker.table(top_level, {k: v for k, v in DOCUMENT.items() if k != "channels"}, ())
-    raw_channels = document.get("channels", [])
+def _check_document(document: dict[str, Any], checker: ShapeChecker) -> tuple[dict[str, Any], bool]:
+    """Check each section on its own; return the valid ones and whether all of them were valid."""
+    for key in document:
+        if key not in DOCUMENT:
+            checker.unknown_key(key, list(DOCUMENT), (), {})
+    settings: dict[str, Any] = {}
+    complete = True
+    for key, spec in DOCUMENT.items():
+        if key == "channels":
+            continue
+        if key not in document:
+            if key in DOCUMENT_REQUIRED:
+                checker.report((key,), f"missing required table [{key}]", f'add [{key}] with name = "..."')
+                complete = False
+            continue
+        value = checker.value(document[key], spec, (key,))
+        complete = complete and value is not INVALID
+        if value is not INVALID:
+            settings[key] = value
+    channels, channels_complete = _check_channels(document.get("channels", []), checker)
+    settings["channels"] = channels
+    return settings, complete and channels_complete
+
+
+def _check_channels(raw_channels: Any, checker: ShapeChecker) -> tuple[list[tuple[int, dict[str, Any]]], bool]:
     if not isinstance(raw_channels, list):
         checker.report(("channels",), "expected an array of tables", "declare each channel with [[channels]]")
-        return INVALID
-    channels = [checker.channel(raw, ("channels", index)) for index, raw in enumerate(raw_channels)]
-    if settings is INVALID or any(channel is INVALID for channel in channels):
-        return INVALID
-    settings["channels"] = channels
-    return settings
+        return [], False
+    checked = [(index, checker.channel(raw, ("channels", index))) for index, raw in enumerate(raw_channels)]
+    valid = [(index, channel) for index, channel in checked if channel is not INVALID]
+    return valid, len(valid) == len(checked)
 
 
 def _build_inbox(settings: dict[str, Any], document: dict[str, Any], file_name: str,
@@ -111,8 +132,8 @@ def _build_inbox(settings: dict[str, Any], document: dict[str, Any], file_name: 
     channels = [ChannelDefinition(type=raw["type"], settings={k: v for k, v in raw.items() if k != "type"},
                                   explicit=frozenset(_explicit_paths(document["channels"][index], skip={"type"})),
                                   index=index)
-                for index, raw in enumerate(settings.pop("channels"))]
-    inbox_table = settings.pop("inbox")
+                for index, raw in settings.pop("channels")]
+    inbox_table = settings.pop("inbox", None) or {"name": "", "members": [], "teams": [], "protect": False}
     inbox_settings = {"members": inbox_table["members"], "teams": inbox_table["teams"],
                       "protect": inbox_table["protect"], "business_hours": settings.get("business_hours")}
     for table_name in DEFAULTED_TABLES:
