@@ -13,6 +13,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "apply": ("apply",),
     "export": ("export",),
     "local": ("local",),
+    "conversations": ("conversations",),
     "schema": ("schema",),
 }
 

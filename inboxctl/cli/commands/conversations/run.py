@@ -1,0 +1,175 @@
+"""The one flow every action command follows: targets, --max, dry run or question, run, report.
+
+Commands only say which ``ActionRequest`` they want; this module does the rest the same way
+for all of them, so that the safety rules cannot drift apart between verbs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from inboxctl.cli.commands.conversations.options import ActionArgs
+from inboxctl.cli.commands.conversations.render import RESULT_COLUMNS, result_row, sample_table, summary_line
+from inboxctl.cli.commands.conversations.session import Session
+from inboxctl.cli.confirm import confirm_or_refuse
+from inboxctl.cli.context import AppContext
+from inboxctl.cli.output import RowWriter, progress
+from inboxctl.conversations.bulk import (
+    BulkOptions,
+    Targets,
+    check_max,
+    check_supported,
+    explicit_targets,
+    filter_targets,
+    needs_confirmation,
+    parse_ids,
+    run_bulk,
+)
+from inboxctl.conversations.journal import JournalWriter
+from inboxctl.conversations.model import ActionRequest, ActionResult, ActionSummary
+from inboxctl.errors import PartialFailureError, RefusedError, UsageError
+
+MAX_FAILURES_SHOWN = 20
+Batch = tuple[ActionRequest, Sequence[str]]
+_WARNINGS = {
+    "delete": "Deleting permanently cannot be undone, and deletes each conversation's ticket too.",
+    "block-sender": "Future e-mails and chats from these senders will be filtered.",
+}
+
+
+def run_action_command(app: AppContext, args: ActionArgs, make_request: Callable[[Session], ActionRequest], *,
+                       scope: dict[str, Any] | None = None) -> None:
+    session = Session(app, as_user=args.as_user, rate=args.rate)
+    request = make_request(session)  # resolves --to and friends before anything is listed
+    check_supported(session.backend, request.action)
+    targets, from_stdin = select(session, args, scope)
+    check_max(targets, args.max_count)
+    if not targets.ids:
+        click.echo(f"No conversations match ({targets.describe()}); nothing to do.", err=True)
+        return
+    options = BulkOptions(concurrency=args.concurrency)
+    if args.dry_run:
+        execute(session, [(replace(request, dry_run=True), targets.ids)], label=request.action,
+                output=args.output or "table", options=options, dry_run=True)
+        return
+    if needs_confirmation(request, targets):
+        confirm(request, targets, yes=args.yes, from_stdin=from_stdin)
+    journal = JournalWriter.create(action=request.action, request=request, backend=session.backend.name,
+                                   profile=session.profile, targets=targets.describe(), total=len(targets.ids))
+    execute(session, [(request, targets.ids)], label=request.action, output=args.output, options=options,
+            journal=journal)
+
+
+def select(session: Session, args: ActionArgs, scope: dict[str, Any] | None) -> tuple[Targets, bool]:
+    """The targets, and whether their ids were read from stdin."""
+    has_filters = not args.filters.is_empty()
+    if args.ids and has_filters:
+        raise UsageError("give conversation ids or filters, not both")
+    if args.ids:
+        from_stdin = "-" in args.ids
+        chunks = [i for i in args.ids if i != "-"]
+        if from_stdin:
+            chunks.extend(click.get_text_stream("stdin").readlines())
+        return explicit_targets(parse_ids(chunks)), from_stdin
+    if not has_filters:
+        raise UsageError("say which conversations: ids, '-' to read ids from stdin, or filters",
+                         hint="e.g. inboxctl conv close --inbox Support --older-than 30d")
+    return filter_targets(session.backend, session.query(args.filters, scope=scope)), False
+
+
+def confirm(request: ActionRequest, targets: Targets, *, yes: bool, from_stdin: bool) -> None:
+    count = len(targets.ids)
+    if not yes:
+        if from_stdin:
+            raise RefusedError("refusing to act without confirmation: the ids came from stdin, so there is no "
+                               "terminal left to ask on", hint="add --yes to confirm, or --dry-run to see what would change")
+        show_targets(targets)
+        if request.action in _WARNINGS:
+            click.echo(_WARNINGS[request.action], err=True)
+    confirm_or_refuse(f"{request.action.capitalize()} {count} conversation{'s' if count != 1 else ''}?", yes=yes)
+
+
+def show_targets(targets: Targets) -> None:
+    count = len(targets.ids)
+    if targets.query is not None:
+        click.echo(f"{count} conversation{'s' if count != 1 else ''} match ({targets.query.describe()}). "
+                   f"{'The first ' + str(len(targets.sample)) if count > len(targets.sample) else 'They are'}:", err=True)
+        click.echo(sample_table(targets.sample), err=True)
+    else:
+        shown = ", ".join(targets.ids[:10]) + (", ..." if count > 10 else "")
+        click.echo(f"{count} conversation{'s' if count != 1 else ''}: {shown}", err=True)
+
+
+def execute(session: Session, batches: Sequence[Batch], *, label: str, output: str | None, options: BulkOptions,
+            journal: JournalWriter | None = None, known: Sequence[ActionResult] = (), dry_run: bool = False,
+            undo_hint: bool = True) -> None:
+    """Run each batch (one request, its ids) into one summary, one output and one journal, then report.
+
+    ``known`` are results decided without asking the server (what undo cannot revert): they are
+    reported and journaled like the others.
+    """
+    summary = ActionSummary()
+    writer = ResultWriter(output)
+
+    def on_result(result: ActionResult) -> None:
+        advance(1)
+        writer.write(result)
+
+    total = sum(len(ids) for _, ids in batches) + len(known)
+    with progress(total, label=label) as advance:
+        for result in known:
+            summary.add(result)
+            if journal is not None:
+                journal.record(result)
+            on_result(result)
+        try:
+            for request, ids in batches:
+                run_bulk(session.backend, request, ids, options=options, journal=journal, on_result=on_result,
+                         summary=summary)
+        except KeyboardInterrupt:
+            click.echo(f"\nInterrupted after {summary.total} of {total} conversations.", err=True)
+            if journal is not None:
+                click.echo(f"Journal: {journal.path}", err=True)
+            raise
+    writer.close()
+    if journal is not None:
+        journal.finish(summary)
+    report(label, summary, dry_run=dry_run, journal=journal, undo_hint=undo_hint)
+
+
+class ResultWriter:
+    """Results on stdout in the format asked for; ``-o ids`` prints the ids that changed (or would)."""
+
+    def __init__(self, output: str | None) -> None:
+        self.output = output
+        self.rows = RowWriter(output, RESULT_COLUMNS) if output else None
+
+    def write(self, result: ActionResult) -> None:
+        if self.rows is None or (self.output == "ids" and result.outcome != "changed"):
+            return
+        self.rows.write(result_row(result, self.rows.fmt))
+
+    def close(self) -> None:
+        if self.rows is not None:
+            self.rows.close()
+
+
+def report(label: str, summary: ActionSummary, *, dry_run: bool, journal: JournalWriter | None,
+           undo_hint: bool = True) -> None:
+    """Failures with the server's reasons, then the counts, on stderr; exit 3 if anything failed."""
+    for failure in summary.failures[:MAX_FAILURES_SHOWN]:
+        click.echo(f"  {'would fail' if dry_run else 'failed'} {failure.id}: {failure.reason}", err=True)
+    hidden = len(summary.failures) - MAX_FAILURES_SHOWN
+    if hidden > 0:
+        click.echo(f"  ... and {hidden} more (-o json lists every result{', so does the journal' if journal else ''})",
+                   err=True)
+    click.echo(summary_line(label, summary, dry_run=dry_run), err=True)
+    if journal is not None and summary.changed and undo_hint:
+        click.echo(f"Journal: {journal.path}\nUndo with: inboxctl conv undo {journal.name}", err=True)
+    if summary.failed and not dry_run:
+        raise PartialFailureError(f"{summary.failed} of {summary.total} conversations failed; "
+                                  "running the same command again completes the rest")

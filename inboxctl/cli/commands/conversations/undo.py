@@ -1,0 +1,98 @@
+"""``inboxctl conversations undo [JOURNAL]``: reverse a journaled run, naming what cannot be reversed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from inboxctl.cli.commands.conversations.render import JOURNAL_COLUMNS
+from inboxctl.cli.commands.conversations.run import Batch, execute
+from inboxctl.cli.commands.conversations.session import Session
+from inboxctl.cli.confirm import confirm_or_refuse
+from inboxctl.cli.context import AppContext, pass_app
+from inboxctl.cli.output import output_option, write_rows
+from inboxctl.conversations.bulk import BulkOptions
+from inboxctl.conversations.journal import JournalInfo, JournalWriter, find_journal, list_journals, plan_undo
+from inboxctl.errors import UsageError
+
+
+@click.command("undo")
+@click.argument("journal", required=False, metavar="[JOURNAL]")
+@click.option("--list", "list_", is_flag=True, help="List the journals, newest first, and whether each was undone.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask; needed when there is no terminal to ask on.")
+@click.option("--dry-run", is_flag=True, help="Only list what undo would change; change nothing.")
+@output_option(default=None, help="Print one result per conversation (table, json, jsonl, csv, ids), "
+                                  "or with --list the journals.")
+@pass_app
+def undo(app: AppContext, journal: str | None, list_: bool, yes: bool, dry_run: bool, output: str | None) -> None:
+    """Reverse an action run from its journal: the latest one not undone yet, or JOURNAL.
+
+    Reopens what was closed, restores what was trashed, gives conversations back to their
+    previous assignee (unless someone reassigned them since), takes them out of spam, unblocks
+    senders. A permanent delete, a comment, a hand-over from a bot, and conversations purged from
+    trash since cannot be reversed: each is named, and the exit code is 3.
+
+    JOURNAL is a file name from --list (or a unique start of it), or a path. Journals live in
+    the data directory under journals/.
+
+    \b
+    Examples:
+      inboxctl conv undo --list
+      inboxctl conv undo --dry-run
+      inboxctl conv undo --yes
+      inboxctl conv undo 20240501T120000.000000Z-trash.jsonl --yes
+    """
+    if list_:
+        _list(output or "table")
+        return
+    info = find_journal(journal)
+    session = Session(app)
+    _check_same_server(info, session)
+    plan = plan_undo(info)
+    label = f"undo of {info.name}"
+    if plan.total == 0:
+        click.echo(f"Nothing to undo in {info.name}: it changed nothing.", err=True)
+        return
+    batches: list[Batch] = [(replace(request, dry_run=dry_run), ids) for request, ids in plan.groups.items()]
+    if dry_run:
+        execute(session, batches, label=label, output=output or "table", options=BulkOptions(),
+                known=plan.not_reversible, dry_run=True)
+        return
+    _describe(info, batches, len(plan.not_reversible))
+    confirm_or_refuse(f"Undo {info.action} on {plan.total} conversation{'s' if plan.total != 1 else ''}?", yes=yes)
+    writer = JournalWriter.create(action="undo", request=None, backend=session.backend.name, profile=session.profile,
+                                  targets=f"undo of {info.name}", total=plan.total, undo_of=info.name)
+    execute(session, batches, label=label, output=output, options=BulkOptions(), journal=writer,
+            known=plan.not_reversible, undo_hint=False)
+
+
+def _check_same_server(info: JournalInfo, session: Session) -> None:
+    backend, profile = info.header.get("backend"), info.header.get("profile")
+    if backend != session.backend.name or (profile and profile != session.profile):
+        raise UsageError(f"{info.name} was recorded on profile {profile!r} ({backend}), not on {session.profile!r}",
+                         hint=f"run undo with --profile {profile}")
+
+
+def _describe(info: JournalInfo, batches: list[Batch], not_reversible: int) -> None:
+    parts = [f"{request.action} {len(ids)}" for request, ids in batches]
+    if not_reversible:
+        parts.append(f"{not_reversible} not reversible")
+    click.echo(f"Undo of {info.name} ({info.action}, {info.header.get('targets')}): {', '.join(parts)}.", err=True)
+
+
+def _list(output: str) -> None:
+    journals = list_journals()
+    undone = {j.undo_of for j in journals if j.undo_of}
+    write_rows((_journal_row(j, j.name in undone) for j in journals), output, JOURNAL_COLUMNS, id_key="name")
+
+
+def _journal_row(info: JournalInfo, undone: bool) -> dict[str, Any]:
+    summary = info.summary or {}
+    return {
+        "name": info.name, "action": info.action, "started_at": info.header.get("started_at"),
+        "changed": summary.get("changed"), "unchanged": summary.get("unchanged"), "failed": summary.get("failed"),
+        "undone": "n/a" if info.undo_of else ("yes" if undone else "no"), "targets": info.header.get("targets"),
+        "interrupted": summary.get("interrupted", info.summary is None), "undo_of": info.undo_of,
+    }
