@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import click
 
 from inboxctl.backends import open_backend
 from inboxctl.backends.base import Backend
-from inboxctl.config.profiles import resolve_profile
+from inboxctl.config.profiles import Profile, resolve_profile
 
 
 @dataclass
@@ -19,12 +19,21 @@ class AppContext:
     debug: bool = False
     color: bool | None = None
     rate: float | None = None
+    # A token to use instead of the stored one: `auth login` checks a new token with it, `auth
+    # status` passes the one it has already looked up. Otherwise open_backend resolves it.
+    token: str | None = field(default=None, repr=False)
     _backend: Backend | None = field(default=None, repr=False)
+
+    def profile(self) -> Profile:
+        """The profile this command uses: --profile/INBOXCTL_PROFILE, else the active one, else local."""
+        return resolve_profile(self.profile_name)
 
     def backend(self) -> Backend:
         if self._backend is None:
-            profile = resolve_profile(self.profile_name)
-            logging.getLogger("inboxctl").info("using profile %r (backend %s)", profile.name, profile.backend)
+            profile = self.profile()
+            if self.token is not None:
+                profile = replace(profile, token=self.token)
+            logging.getLogger("inboxctl").info("using profile %r (%s)", profile.name, profile.describe())
             self._backend = open_backend(profile, rate=self.rate)
         return self._backend
 

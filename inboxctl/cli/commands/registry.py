@@ -15,6 +15,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "local": ("local",),
     "conversations": ("conversations",),
     "schema": ("schema",),
+    "profile": ("profile",),
+    "auth": ("auth",),
 }
 
 
