@@ -62,6 +62,7 @@ class RowWriter:
         self.count = 0
         self.closed = False
         self._block: list[list[str]] = []
+        self._widths: list[int] | None = None
         self._csv: Any = None
 
     def write(self, row: Mapping[str, Any]) -> bool:
@@ -114,9 +115,15 @@ class RowWriter:
     def _flush_block(self) -> None:
         if not self._block:
             return
-        # Only the first block has headers; later blocks of a very long table align on their own.
-        headers = [c.header for c in self.columns] if self.count < TABLE_BLOCK else ()
-        self.stream.write(tabulate(self._block, headers=headers, tablefmt="simple", disable_numparse=True) + "\n")
+        if self._widths is None:
+            table = tabulate(self._block, headers=[c.header for c in self.columns], tablefmt="simple",
+                             disable_numparse=True)
+            self.stream.write(table + "\n")
+            self._widths = [len(rule) for rule in table.splitlines()[1].split("  ")]  # the "----  ---" line
+        else:
+            # Later blocks of a very long table keep the first block's column widths.
+            for cells in self._block:
+                self.stream.write("  ".join(c.ljust(w) for c, w in zip(cells, self._widths)).rstrip() + "\n")
         self._block = []
 
     def _reader_gone(self) -> None:
