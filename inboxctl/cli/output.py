@@ -53,7 +53,8 @@ class Column:
 class RowWriter:
     """Writes rows one at a time. ``write`` returns False once the reader has gone away."""
 
-    def __init__(self, fmt: str, columns: Sequence[Column], *, id_key: str = "id", stream: IO[str] | None = None) -> None:
+    def __init__(self, fmt: str, columns: Sequence[Column], *, id_key: str = "id",
+                 stream: IO[str] | None = None) -> None:
         self.fmt = fmt
         self.columns = columns
         self.id_key = id_key
@@ -123,7 +124,8 @@ class RowWriter:
         else:
             # Later blocks of a very long table keep the first block's column widths.
             for cells in self._block:
-                self.stream.write("  ".join(c.ljust(w) for c, w in zip(cells, self._widths)).rstrip() + "\n")
+                line = "  ".join(cell.ljust(width) for cell, width in zip(cells, self._widths, strict=True))
+                self.stream.write(line.rstrip() + "\n")
         self._block = []
 
     def _reader_gone(self) -> None:

@@ -72,7 +72,8 @@ def filter_targets(backend: Backend, query: ConversationQuery) -> Targets:
 
 def check_max(targets: Targets, max_count: int | None) -> None:
     if max_count is not None and len(targets.ids) > max_count:
-        raise RefusedError(f"{len(targets.ids)} conversations targeted, more than --max {max_count}: nothing was changed",
+        raise RefusedError(f"{len(targets.ids)} conversations targeted, more than --max {max_count}: "
+                           "nothing was changed",
                            hint="narrow the filters, or raise --max if that many is what you mean")
 
 
@@ -117,7 +118,8 @@ def run_bulk(backend: Backend, request: ActionRequest, ids: Sequence[str], *, op
     return summary
 
 
-def _results(backend: Backend, request: ActionRequest, ids: Sequence[str], options: BulkOptions) -> Iterator[ActionResult]:
+def _results(backend: Backend, request: ActionRequest, ids: Sequence[str],
+             options: BulkOptions) -> Iterator[ActionResult]:
     if options.concurrency <= 1 or len(ids) <= 1 or backend.name in ONE_TRANSACTION_BACKENDS:
         yield from backend.run_action(request, ids)
         return

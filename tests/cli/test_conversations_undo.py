@@ -54,7 +54,8 @@ OPEN = "c.status = 'open' AND c.trashed_at IS NULL AND c.spam = 0 AND c.filtered
 def test_trash_support_older_than_30d_asks_trashes_lists_and_undo_restores_all_and_nothing_else(
         run, db, monkeypatch):
     before = everything(db)
-    expected = set(run("conv", "list", "--inbox", "Support", "--older-than", "30d", "--all", "-o", "ids").stdout.split())
+    listing = run("conv", "list", "--inbox", "Support", "--older-than", "30d", "--all", "-o", "ids")
+    expected = set(listing.stdout.split())
     assert len(expected) > 20
 
     monkeypatch.setattr(confirm, "stdin_is_terminal", lambda: True)

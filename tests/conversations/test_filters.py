@@ -93,7 +93,8 @@ def test_hide_filtered_and_trash_by_default():
 
 
 def test_resolve_user_case_insensitive_with_a_close_match_suggestion():
-    assert resolve_user("ALICE@Acme.Example", USERS, option="--to", allow_deactivated=False).email == "alice@acme.example"
+    alice = resolve_user("ALICE@Acme.Example", USERS, option="--to", allow_deactivated=False)
+    assert alice.email == "alice@acme.example"
     with pytest.raises(UsageError) as error:
         resolve_user("alcie@acme.example", USERS, option="--to", allow_deactivated=False)
     assert error.value.hint == "did you mean alice@acme.example?"

@@ -18,6 +18,7 @@ from inboxctl.conversations.model import ActionRequest, ActionResult, ActionSumm
 from inboxctl.errors import UsageError
 
 OPEN = ConversationState(status="open", assignee="bob@acme.example", ticket_status="open")
+BLOCKED = OPEN.with_changes(filtered=True, sender_blocked=True)
 
 
 def result(action: str, before: ConversationState | None, after: ConversationState | None, *, id: str = "1",
@@ -46,8 +47,8 @@ def write(action: str, results: list[ActionResult], *, undo_of: str | None = Non
     ("restore", OPEN.with_changes(trashed_at="2025-01-01T00:00:00+00:00"), OPEN, ActionRequest(action="trash")),
     ("spam", OPEN, OPEN.with_changes(spam=True), ActionRequest(action="unspam")),
     ("unspam", OPEN.with_changes(spam=True), OPEN, ActionRequest(action="spam")),
-    ("block-sender", OPEN, OPEN.with_changes(filtered=True, sender_blocked=True), ActionRequest(action="unblock-sender")),
-    ("unblock-sender", OPEN.with_changes(filtered=True, sender_blocked=True), OPEN, ActionRequest(action="block-sender")),
+    ("block-sender", OPEN, BLOCKED, ActionRequest(action="unblock-sender")),
+    ("unblock-sender", BLOCKED, OPEN, ActionRequest(action="block-sender")),
     ("assign", OPEN, OPEN.with_changes(assignee="carol@acme.example"),
      ActionRequest(action="assign", assignee="bob@acme.example", precondition=(("assignee", "carol@acme.example"),))),
     ("assign", OPEN.with_changes(assignee=None), OPEN,

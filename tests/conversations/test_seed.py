@@ -41,7 +41,8 @@ def test_the_mix_covers_every_view_and_filter(tmp_path):
     def count(where: str) -> int:
         return db.execute(f"SELECT count(*) FROM conversations c WHERE {where}").fetchone()[0]
 
-    inboxes = {r[0] for r in db.execute("SELECT DISTINCT i.name FROM conversations c JOIN inboxes i ON i.id = c.inbox_id")}
+    inboxes = {r[0] for r in db.execute(
+        "SELECT DISTINCT i.name FROM conversations c JOIN inboxes i ON i.id = c.inbox_id")}
     assert inboxes == {"Support", "Sales"}
     channels = {r[0] for r in db.execute("SELECT DISTINCT channel_type FROM conversations")}
     assert channels == {"email", "chat", "messenger", "form", "whatsapp", "calling"}

@@ -125,7 +125,8 @@ def list_conversations(store: LocalStore, query: ConversationQuery) -> Iterator[
     return _pages(store, clauses, params, query)
 
 
-def _pages(store: LocalStore, clauses: list[str], params: list[Any], query: ConversationQuery) -> Iterator[Conversation]:
+def _pages(store: LocalStore, clauses: list[str], params: list[Any],
+           query: ConversationQuery) -> Iterator[Conversation]:
     # Keyset pagination: each page is its own short query, so no cursor stays open between the
     # rows we yield, memory stays constant, and the first rows come out before the last page is read.
     newest = query.sort == "newest"
@@ -319,7 +320,7 @@ def _act(context: _Context, raw_id: str) -> ActionResult:
     request = context.request
     number = _parse_id(raw_id)
     row = context.db.execute(_STATE, (number,)).fetchone() if number is not None else None
-    if row is None:
+    if number is None or row is None:
         return _result(request, raw_id, "failed", reason=_missing_reason(context.db, raw_id, number))
     conversation_id = str(number)
     before = _state(row)
@@ -423,7 +424,8 @@ def _write(context: _Context, number: int, sender: str, before: ConversationStat
             value = getattr(after, name)
             columns[name] = int(value) if isinstance(value, bool) else value
     if context.request.action == "comment":
-        db.execute("INSERT INTO messages (conversation_id, kind, author, body, created_at) VALUES (?, 'comment', ?, ?, ?)",
+        db.execute("INSERT INTO messages (conversation_id, kind, author, body, created_at) "
+                   "VALUES (?, 'comment', ?, ?, ?)",
                    (number, context.request.author or "inboxctl", context.request.text, now))
     assignments = ", ".join(f"{name} = ?" for name in columns)
     db.execute(f"UPDATE conversations SET {assignments}{', ' if columns else ''}updated_at = ? WHERE id = ?",

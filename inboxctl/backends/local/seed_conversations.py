@@ -5,7 +5,8 @@ Deterministic for a given ``rng`` and ``now``, and fast enough for ``local reset
 real server, which also keeps the date indexes cheap to build). The mix is chosen so
 every view and filter has something to show: both inboxes and every channel type, open and
 closed, unassigned, with a bot, with the deactivated frank@, sent, spam, filtered (blocked
-senders), with and without tickets and internal comments, in trash recently and trashed more than 30 days ago (purged on first use).
+senders), with and without tickets and internal comments, in trash recently and trashed more
+than 30 days ago (purged on first use).
 """
 
 from __future__ import annotations

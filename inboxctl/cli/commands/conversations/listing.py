@@ -17,7 +17,8 @@ from inboxctl.errors import UsageError
 @filter_options
 @click.option("--sort", type=click.Choice(["newest", "oldest"]), default="newest", show_default=True,
               help="By creation time.")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help=f"At most N conversations [default: {DEFAULT_LIMIT}].")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help=f"At most N conversations [default: {DEFAULT_LIMIT}].")
 @click.option("--all", "all_", is_flag=True, help="Every matching conversation (streamed, constant memory).")
 @output_option()
 @pass_app

@@ -8,7 +8,13 @@ from typing import Any
 from tabulate import tabulate
 
 from inboxctl.cli.output import Column
-from inboxctl.conversations.model import ActionResult, ActionSummary, Conversation, ConversationDetail, ConversationState
+from inboxctl.conversations.model import (
+    ActionResult,
+    ActionSummary,
+    Conversation,
+    ConversationDetail,
+    ConversationState,
+)
 
 CONVERSATION_COLUMNS = [
     Column("id", "ID"), Column("inbox", "INBOX"), Column("channel", "CHANNEL"), Column("status", "STATUS"),

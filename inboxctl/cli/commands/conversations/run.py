@@ -86,7 +86,8 @@ def confirm(request: ActionRequest, targets: Targets, *, yes: bool, from_stdin: 
     if not yes:
         if from_stdin:
             raise RefusedError("refusing to act without confirmation: the ids came from stdin, so there is no "
-                               "terminal left to ask on", hint="add --yes to confirm, or --dry-run to see what would change")
+                               "terminal left to ask on",
+                           hint="add --yes to confirm, or --dry-run to see what would change")
         show_targets(targets)
         if request.action in _WARNINGS:
             click.echo(_WARNINGS[request.action], err=True)
@@ -96,8 +97,9 @@ def confirm(request: ActionRequest, targets: Targets, *, yes: bool, from_stdin: 
 def show_targets(targets: Targets) -> None:
     count = len(targets.ids)
     if targets.query is not None:
-        click.echo(f"{count} conversation{'s' if count != 1 else ''} match ({targets.query.describe()}). "
-                   f"{'The first ' + str(len(targets.sample)) if count > len(targets.sample) else 'They are'}:", err=True)
+        which = f"The first {len(targets.sample)}" if count > len(targets.sample) else "They are"
+        click.echo(f"{count} conversation{'s' if count != 1 else ''} match ({targets.query.describe()}). {which}:",
+                   err=True)
         click.echo(sample_table(targets.sample), err=True)
     else:
         shown = ", ".join(targets.ids[:10]) + (", ..." if count > 10 else "")
