@@ -137,9 +137,14 @@ class Conversation:
         return purge.isoformat(timespec="seconds")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Flat scalars only, so a plain copy will do: dataclasses.asdict deep-copies, and a listing of
+        # 100,000 conversations spent most of its time there.
+        data = {name: getattr(self, name) for name in _CONVERSATION_FIELDS}
         data["purge_at"] = self.purge_at
         return data
+
+
+_CONVERSATION_FIELDS = tuple(f.name for f in fields(Conversation))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,11 +268,14 @@ class ConversationState:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _STATE_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ConversationState | None:
         return cls(**data) if data is not None else None
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
