@@ -8,7 +8,7 @@ temporary INBOXCTL_HOME, then runs the listing in a child process whose stdout i
 by this script, and prints, side by side:
 
 - peak RSS of the child (``wait4`` rusage), and the RSS of just importing the CLI, for reference;
-- tracemalloc peak of the command itself (a second run, imports excluded via ``reset_peak``);
+- tracemalloc peak of the listing itself (a second run, after a warm-up so imports are not counted);
 - wall time, and the time to the first row (measured by the reader of the pipe);
 - rows and bytes written.
 
@@ -31,13 +31,18 @@ ARGS = ["conv", "list", "--all", "-o", "jsonl"]
 
 # Runs the CLI in-process so that tracemalloc can watch it; prints its own figures on stderr as JSON.
 CHILD = """
-import json, sys, tracemalloc
+import io, json, sys, tracemalloc
 trace = sys.argv[1] == "1"
-if trace:
-    tracemalloc.start()
 from inboxctl.cli.main import cli
 if trace:
-    tracemalloc.reset_peak()
+    # Warm up (a one-row listing) so that the peak counts the listing, not the modules it imports.
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()
+    try:
+        cli.main([*sys.argv[2:4], "--limit", "1"], prog_name="inboxctl")
+    except SystemExit:
+        pass
+    sys.stdout = real_stdout
+    tracemalloc.start()
 code = 0
 if sys.argv[2:] != ["--import-only"]:
     try:
@@ -104,30 +109,24 @@ def main(sizes: list[int]) -> None:
 
 
 def _print(results: list[tuple[int, float, dict, dict, dict]]) -> None:
-    sizes = [r[0] for r in results]
-    lines = [
-        ("local conversations", [f"{s:,}" for s in sizes], None),
-        ("rows listed (hides trash/spam)", [f"{r[2]['rows']:,}" for r in results], _ratio([r[2]["rows"] for r in results])),
-        ("bytes written", [f"{r[2]['bytes'] / 1e6:.1f} MB" for r in results], _ratio([r[2]["bytes"] for r in results])),
-        ("peak RSS of the run", [f"{r[2]['max_rss_kib'] / 1024:.1f} MiB" for r in results],
-         _ratio([r[2]["max_rss_kib"] for r in results])),
-        ("  RSS of importing the CLI alone", [f"{r[4]['max_rss_kib'] / 1024:.1f} MiB" for r in results], None),
-        ("tracemalloc peak of the command", [f"{r[3]['traced_peak'] / 1024:.0f} KiB" for r in results],
-         _ratio([r[3]["traced_peak"] for r in results])),
-        ("wall time", [f"{r[2]['seconds']:.2f} s" for r in results], _ratio([r[2]["seconds"] for r in results])),
-        ("time to first row", [f"{r[2]['first_row'] * 1000:.0f} ms" for r in results],
-         _ratio([r[2]["first_row"] for r in results])),
-        ("(local reset --conversations N)", [f"{r[1]:.1f} s" for r in results], None),
+    def row(name: str, values: list[float], shown: str, ratio: bool = True) -> list[str]:
+        return [name, *(shown.format(v) for v in values), f"{values[-1] / values[0]:.2f}x" if ratio else ""]
+
+    plain = [r[2] for r in results]
+    table = [
+        ["", *(f"{r[0]:,}" for r in results), f"ratio {results[-1][0]:,}/{results[0][0]:,}"],
+        row("rows listed (trash/spam hidden)", [p["rows"] for p in plain], "{:,}"),
+        row("bytes written", [p["bytes"] / 1e6 for p in plain], "{:.1f} MB"),
+        row("peak RSS of the run", [p["max_rss_kib"] / 1024 for p in plain], "{:.1f} MiB"),
+        row("  RSS of importing the CLI alone", [r[4]["max_rss_kib"] / 1024 for r in results], "{:.1f} MiB", False),
+        row("tracemalloc peak of the command", [r[3]["traced_peak"] / 1024 for r in results], "{:,.0f} KiB"),
+        row("wall time", [p["seconds"] for p in plain], "{:.2f} s"),
+        row("time to first row", [p["first_row"] * 1000 for p in plain], "{:.0f} ms"),
+        row("(local reset --conversations N)", [r[1] for r in results], "{:.1f} s", False),
     ]
-    header = ["", *[f"{s:,}" for s in sizes], f"ratio {sizes[-1]:,}/{sizes[0]:,}"]
-    table = [header] + [[name, *values, ratio or ""] for name, values, ratio in lines[1:]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
-
-
-def _ratio(values: list[float]) -> str:
-    return f"{values[-1] / values[0]:.2f}x" if values[0] else ""
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line)))
 
 
 if __name__ == "__main__":
