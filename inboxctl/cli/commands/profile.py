@@ -90,7 +90,7 @@ def list_command(app: AppContext, output: str) -> None:
     rows = [_profile_row(each, active=each.name == selected) for each in list_profiles()]
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
-    elif sys.stdout.isatty():
+    elif stdout_is_terminal():
         table = [["*" if row["active"] else "", row["name"], row["backend"], row["url"] or "-",
                   row["account_id"] or "-", _rate_text(row["rate"])] for row in rows]
         click.echo(tabulate(table, headers=["", "NAME", "BACKEND", "URL", "ACCOUNT", "RATE"], tablefmt="plain",
@@ -169,6 +169,11 @@ def remove(name: str, yes: bool) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Rendering
+
+
+def stdout_is_terminal() -> bool:
+    """Whether a person reads stdout. Tests replace this to see the aligned table."""
+    return sys.stdout.isatty()
 
 
 def _profile_row(each: Profile, *, active: bool) -> dict[str, Any]:
