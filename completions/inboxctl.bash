@@ -26,4 +26,3 @@ _inboxctl_completion_setup() {
 }
 
 _inboxctl_completion_setup;
-
