@@ -33,7 +33,7 @@ class AppContext:
             profile = self.profile()
             if self.token is not None:
                 profile = replace(profile, token=self.token)
-            logging.getLogger("inboxctl").info("using profile %r (%s)", profile.name, profile.describe())
+            logging.getLogger("inboxctl").info("using profile %r: %s", profile.name, profile.describe())
             self._backend = open_backend(profile, rate=self.rate)
         return self._backend
 

@@ -22,6 +22,7 @@ and replaced atomically so an interrupted write never leaves half a file.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 import tempfile
@@ -45,6 +46,8 @@ CONFIG_FILE_NAME = "config.toml"
 PROFILE_KEYS: tuple[str, ...] = ("backend", "url", "account_id", "rate")
 
 # Profile names become TOML keys and keyring user names: keep them plain.
+log = logging.getLogger("inboxctl.config")
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _NEW_FILE_HEADER = ("inboxctl server profiles: edit by hand or with `inboxctl profile`.",
                     "API tokens are not kept here: see `inboxctl auth login`.")
@@ -127,6 +130,11 @@ def ensure_profile_exists(name: str) -> None:
         raise _unknown_profile(name, config, selected_by=None)
 
 
+def profile_names() -> list[str]:
+    """Every profile's name, without checking the settings (for shell completion)."""
+    return [LOCAL, *_ConfigFile.load().profiles()]
+
+
 def list_profiles() -> list[Profile]:
     """Every profile: the built-in ``local`` first, then the file's in their order."""
     config = _ConfigFile.load()
@@ -136,11 +144,27 @@ def list_profiles() -> list[Profile]:
 
 def _with_environment(profile: Profile) -> Profile:
     url = os.environ.get(URL_ENV, "").strip()
-    if not url or not profile.needs_token:
+    if not profile.needs_token:
+        _check_environment_for_local(profile, url=url)
+        return profile
+    if not url:
         return profile
     checked = check_server_url(url, backend=profile.backend, where=URL_ENV)
     return Profile(name=profile.name, backend=profile.backend, url=checked, account_id=profile.account_id,
                    rate=profile.rate, url_from_env=True)
+
+
+def _check_environment_for_local(profile: Profile, *, url: str) -> None:
+    # CI that sets the server's URL but forgets to select its profile would otherwise "succeed"
+    # against the local SQLite file: a URL cannot mean anything for the local backend, so stop.
+    if url:
+        raise UsageError(f"{URL_ENV} is set, but the profile in use, {profile.name!r}, is the local backend, "
+                         "which has no URL",
+                         hint="select the server's profile with --profile NAME or INBOXCTL_PROFILE=NAME "
+                              f"(see `inboxctl profile list`), or unset {URL_ENV}")
+    if os.environ.get("INBOXCTL_TOKEN", "").strip():
+        log.warning("INBOXCTL_TOKEN is set but profile %r is the local backend, which needs no token: "
+                    "is --profile or INBOXCTL_PROFILE missing?", profile.name)
 
 
 def _unknown_profile(name: str, config: _ConfigFile, *, selected_by: str | None) -> UsageError:

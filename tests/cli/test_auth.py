@@ -104,8 +104,7 @@ def test_login_with_token_checks_it_then_stores_it_in_the_keyring(run, cw_profil
     assert result.exit_code == 0, result.stderr
     assert memory_keyring.passwords == {("inboxctl", "cw"): GOOD_TOKEN}
     assert chatwoot == [{"url": "http://127.0.0.1:3000", "account_id": "1", "token": GOOD_TOKEN}]
-    assert "Logged in to chatwoot at http://127.0.0.1:3000 (account 1) as Alice Admin <alice@acme.example>" \
-        in result.stderr
+    assert "Logged in to profile 'cw' as Alice Admin <alice@acme.example>." in result.stderr
     assert "Token stored in the system keyring" in result.stderr
     assert GOOD_TOKEN not in result.stdout + result.stderr
     assert not credentials_file().exists()
@@ -130,7 +129,8 @@ def test_login_without_a_terminal_or_with_token_refuses_to_prompt(run, cw_profil
 def test_a_rejected_token_exits_4_with_the_servers_reason_and_stores_nothing(run, cw_profile, memory_keyring) -> None:
     result = run("auth", "login", "--profile", "cw", "--with-token", input="wrong-token-123\n")
     assert result.exit_code == 4
-    assert "rejected the token: nothing was stored: Invalid Access Token" in result.stderr
+    assert "nothing was stored: chatwoot at http://127.0.0.1:3000 (account 1) rejected the token: " \
+           "Invalid Access Token" in result.stderr
     assert "wrong-token-123" not in result.stderr
     assert memory_keyring.passwords == {}
     assert not credentials_file().exists()

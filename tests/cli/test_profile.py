@@ -184,7 +184,26 @@ def test_the_local_profile_never_looks_for_a_token(run, monkeypatch: pytest.Monk
             raise AssertionError("the local backend must not read the keyring")
 
     keyring.set_keyring(ExplodingKeyring())
-    monkeypatch.setenv("INBOXCTL_URL", "https://ignored.example.com")
     result = run("export", "--inbox", "Support")
     assert result.exit_code == 0, result.stderr
     assert 'name = "Support"' in result.stdout
+
+
+def test_a_server_url_in_the_environment_without_a_server_profile_is_refused(run, monkeypatch) -> None:
+    monkeypatch.setenv("INBOXCTL_URL", "https://chat.example.com")
+    result = run("apply", "configs", "--yes")
+    assert result.exit_code == 64
+    assert "INBOXCTL_URL is set, but the profile in use, 'local', is the local backend" in result.stderr
+
+
+def test_completion_offers_profile_names(run) -> None:
+    from click.testing import CliRunner
+
+    from inboxctl.cli.main import cli
+
+    run(*CW)
+    run("profile", "add", "hs", "--backend", "hubspot")
+    for words in ("inboxctl profile use ", "inboxctl auth login --profile "):
+        result = CliRunner().invoke(cli, [], prog_name="inboxctl", env={
+            "_INBOXCTL_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()))})
+        assert [line.split(",")[1] for line in result.stdout.splitlines()] == ["local", "cw", "hs"], words

@@ -11,6 +11,7 @@ from inboxctl.config.profiles import (
     config_file,
     get_profile,
     list_profiles,
+    profile_names,
     remove_profile,
     resolve_profile,
     use_profile,
@@ -153,10 +154,24 @@ def test_url_from_the_environment_overrides_and_is_checked(monkeypatch: pytest.M
     profile = resolve_profile("cw")
     assert (profile.url, profile.url_from_env) == ("http://127.0.0.1:8080", True)
     assert get_profile("cw").url == "https://chat.example.com"
-    assert resolve_profile("local").url is None  # the local backend has no URL to override
     monkeypatch.setenv("INBOXCTL_URL", "http://ci.example.com")
     with pytest.raises(UsageError, match="INBOXCTL_URL: refusing plain http"):
         resolve_profile("cw")
+
+
+def test_a_server_url_in_the_environment_with_the_local_profile_is_an_error(monkeypatch) -> None:
+    # Otherwise CI that forgot to select its profile would apply to the local file and "succeed".
+    monkeypatch.setenv("INBOXCTL_URL", "https://chat.example.com")
+    with pytest.raises(UsageError, match="INBOXCTL_URL is set, but the profile in use, 'local'") as raised:
+        resolve_profile(None)
+    assert "--profile NAME or INBOXCTL_PROFILE=NAME" in str(raised.value)
+
+
+def test_a_token_in_the_environment_with_the_local_profile_is_a_warning(monkeypatch, caplog) -> None:
+    monkeypatch.setenv("INBOXCTL_TOKEN", "tok-0123456789")
+    assert resolve_profile(None).name == "local"
+    assert "INBOXCTL_TOKEN is set but profile 'local' is the local backend" in caplog.text
+    assert "tok-0123456789" not in caplog.text
 
 
 def test_a_hand_edited_table_is_checked_with_the_file_and_table_named() -> None:
@@ -180,6 +195,11 @@ def test_local_cannot_be_redefined_in_the_file() -> None:
     write_config('[profiles.local]\nbackend = "chatwoot"\n')
     with pytest.raises(UsageError, match="built-in profile"):
         list_profiles()
+
+
+def test_profile_names_for_completion_do_not_validate() -> None:
+    write_config('[profiles.cw]\nbackend = "nope"\n[profiles.hs]\nbackend = "hubspot"\n')
+    assert profile_names() == ["local", "cw", "hs"]
 
 
 def test_invalid_toml_names_the_file() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any
 
 import click
 
 from inboxctl.cli.confirm import stdin_is_terminal
+from inboxctl.cli.commands.profile import complete_profile_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import output_option
 from inboxctl.config.credentials import (
@@ -24,7 +26,7 @@ from inboxctl.config.profiles import Profile, check_profile_name, select_profile
 from inboxctl.errors import AuthenticationError, UsageError
 
 profile_option = click.option(
-    "--profile", "profile_name", metavar="NAME",
+    "--profile", "profile_name", metavar="NAME", shell_complete=complete_profile_names,
     help="The profile (default: the global --profile or INBOXCTL_PROFILE, else the active profile).")
 
 _WHERE_TO_FIND = {
@@ -68,9 +70,9 @@ def login(app: AppContext, profile_name: str | None, with_token: bool, insecure_
     if os.environ.get(TOKEN_ENV, "").strip():
         click.echo(f"Note: {TOKEN_ENV} is set, and takes precedence over the stored token while it is.", err=True)
     app.token = _read_token(profile, with_token=with_token)
-    who = _check_with_server(app, profile, rejected=f"{profile.describe()} rejected the token: nothing was stored")
+    who = _check_with_server(app, profile, rejected=f"nothing was stored: {profile.describe()} rejected the token")
     stored = store_token(profile.name, app.token, insecure_file=insecure_file)
-    click.echo(f"Logged in to {profile.describe()} as {who} (profile {profile.name!r}).", err=True)
+    click.echo(f"Logged in to profile {profile.name!r} as {who}.", err=True)
     click.echo(f"Token stored in {stored.where}.", err=True)
     if insecure_file:
         click.secho(f"Warning: the token is kept unencrypted; only your user can read the file (mode 0600). "
@@ -146,7 +148,7 @@ def _server_profile(app: AppContext, *, doing: str) -> Profile:
 
 def _read_token(profile: Profile, *, with_token: bool) -> str:
     if with_token:
-        return check_token_text(click.get_text_stream("stdin").read())
+        return check_token_text(sys.stdin.read())
     if not stdin_is_terminal():
         raise UsageError("no terminal to ask for the token on",
                          hint=f"pipe it in: ... | inboxctl auth login --profile {profile.name} --with-token")

@@ -23,11 +23,21 @@ from inboxctl.config.profiles import (
     ensure_profile_exists,
     get_profile,
     list_profiles,
+    profile_names,
     remove_profile,
     resolve_profile,
     select_profile,
     use_profile,
 )
+from inboxctl.errors import UsageError
+
+
+def complete_profile_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of profile names; nothing when the config file cannot be read."""
+    try:
+        return [name for name in profile_names() if name.startswith(incomplete)]
+    except UsageError:
+        return []
 
 
 @click.group()
@@ -103,7 +113,7 @@ def list_command(app: AppContext, output: str) -> None:
 
 
 @profile.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_profile_names)
 @output_option("text", "json")
 @pass_app
 def show(app: AppContext, name: str | None, output: str) -> None:
@@ -129,7 +139,7 @@ def show(app: AppContext, name: str | None, output: str) -> None:
 
 
 @profile.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_profile_names)
 def use(name: str) -> None:
     """Make NAME the active profile, used when neither --profile nor INBOXCTL_PROFILE is given.
 
@@ -146,7 +156,7 @@ def use(name: str) -> None:
 
 
 @profile.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_profile_names)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def remove(name: str, yes: bool) -> None:
     """Remove a profile and its stored token. The built-in `local` profile stays.
