@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from inboxctl.conversations.model import (
         ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery)
     from inboxctl.definitions.model import InboxDefinition
+    from inboxctl.errors import UnsupportedError
     from inboxctl.planner.plan import ResourceChange
 
 
@@ -150,6 +151,13 @@ class Backend(ABC):
     def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
         """Apply one action to many conversations, yielding one result per id."""
         raise NotImplementedError
+
+    def unsupported_action(self, action: str) -> UnsupportedError:
+        """The error for an action this server does not have; a backend may say what to do instead."""
+        from inboxctl.errors import UnsupportedError
+
+        return UnsupportedError(f"{self.capabilities.server} cannot {action} conversations",
+                                hint="see the README for what each server supports")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from inboxctl.backends.base import Backend
 from inboxctl.conversations.journal import JournalWriter
 from inboxctl.conversations.model import ActionRequest, ActionResult, ActionSummary, Conversation, ConversationQuery
-from inboxctl.errors import AuthenticationError, BackendError, RateLimitedError, RefusedError, UnsupportedError
+from inboxctl.errors import AuthenticationError, BackendError, RateLimitedError, RefusedError
 
 # Up to this many ids typed or piped in, a non-destructive action runs without a question.
 EXPLICIT_IDS_WITHOUT_PROMPT = 20
@@ -85,8 +85,7 @@ def needs_confirmation(request: ActionRequest, targets: Targets) -> bool:
 def check_supported(backend: Backend, action: str) -> None:
     supported = backend.capabilities.conversation_actions
     if _CAPABILITY_OF.get(action, action) not in supported:
-        raise UnsupportedError(f"{backend.capabilities.server} cannot {action} conversations",
-                               hint="see the README for what each server supports")
+        raise backend.unsupported_action(action)
 
 
 @dataclass(frozen=True, kw_only=True)

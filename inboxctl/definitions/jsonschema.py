@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from inboxctl.definitions.spec import (
-    BOOLEAN, CHANNEL_COMMON, CHANNEL_FIELDS, CHANNEL_KEY, COLOR, DAYS, DOCUMENT, DOCUMENT_REQUIRED, EMAIL, ENUM, LIST,
-    PHONE, TABLE, TIME, UNION, URL, Field)
+    BOOLEAN, CHANNEL_COMMON, CHANNEL_FIELDS, CHANNEL_KEY, COLOR, DAYS, DOCUMENT, DOCUMENT_REQUIRED, EMAIL, ENUM,
+    INTEGER, LIST, PHONE, TABLE, TIME, UNION, URL, Field)
 
 SCHEMA_ID = "https://inboxctl.dev/schema/inbox.schema.json"
 
 _SCALARS: dict[str, dict[str, Any]] = {
     BOOLEAN: {"type": "boolean"},
+    INTEGER: {"type": "integer", "minimum": 1},
     EMAIL: {"type": "string", "format": "email"},
     COLOR: {"type": "string", "pattern": "^#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$"},
     PHONE: {"type": "string", "pattern": r"^\+[0-9 ().-]+$"},

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Field kinds. Scalars are checked and normalised by ``formats.py``.
-STRING, TEXT, BOOLEAN, EMAIL, COLOR, TIMEZONE, PHONE, TIME, DAYS, ENUM = (
-    "string", "text", "boolean", "email", "color", "timezone", "phone", "time", "days", "enum")
+STRING, TEXT, BOOLEAN, EMAIL, COLOR, TIMEZONE, PHONE, TIME, DAYS, ENUM, INTEGER = (
+    "string", "text", "boolean", "email", "color", "timezone", "phone", "time", "days", "enum", "integer")
 LIST, TABLE, UNION, URL = "list", "table", "union", "url"
 
 
@@ -74,6 +74,8 @@ ROUTING = table(
                    variants=(enum("Leave conversations of visitors with no owner unassigned.", "unassigned"),
                              ASSIGNEES)),
     reassign_when_away=flag("Reopen and reassign chats of an away user to available teammates (F26).", False),
+    max_assignments=Field(INTEGER, "At most this many open conversations per user from automatic assignment "
+                                   "(Chatwoot: the inbox's max_assignment_limit, an Enterprise feature)."),
 )
 
 TICKET_DEFAULTS = table(
@@ -132,6 +134,7 @@ CHANNEL_FIELDS: dict[str, dict[str, Field]] = {
     },
     "chat": {
         "name": Field(STRING, "The chat widget's name, unique in the account.", required=True),
+        "website_url": Field(URL, "The website the widget runs on (Chatwoot needs it to create the widget)."),
         "color": Field(COLOR, "Accent colour, #RRGGBB.", default="#425B76"),
         "position": enum("Widget position.", "bottom-right", "bottom-left", default="bottom-right"),
         "welcome_message": text("Welcome message."),

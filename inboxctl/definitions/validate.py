@@ -12,7 +12,7 @@ from typing import Any
 from inboxctl.definitions import formats
 from inboxctl.definitions.locate import Path
 from inboxctl.definitions.spec import (
-    BOOLEAN, CHANNEL_COMMON, CHANNEL_FIELDS, COLOR, DAYS, EMAIL, ENUM, LIST, PHONE, STRING, TABLE, TIME,
+    BOOLEAN, CHANNEL_COMMON, CHANNEL_FIELDS, COLOR, DAYS, EMAIL, ENUM, INTEGER, LIST, PHONE, STRING, TABLE, TIME,
     TIMEZONE, UNION, URL, Field)
 
 INVALID = object()  # marks a value that failed its check; the problem is already recorded
@@ -47,6 +47,9 @@ class ShapeChecker:
         if spec.kind == BOOLEAN:
             return raw if isinstance(raw, bool) else self.report(
                 path, f"expected true or false, got {toml_type(raw)}", "write true or false, without quotes")
+        if spec.kind == INTEGER:
+            return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1 else self.report(
+                path, f"expected a whole number of at least 1, got {raw!r}", "write a number without quotes, e.g. 5")
         if spec.kind == DAYS:
             return self.formatted(raw, formats.normalise_days, path)
         if not isinstance(raw, str):

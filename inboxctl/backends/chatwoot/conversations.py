@@ -1,0 +1,543 @@
+"""Conversations on Chatwoot: listing with server-side filters, one conversation, and actions.
+
+* Listing: ``GET /conversations`` does status, assignee type (me, unassigned, assigned), inbox,
+  free-text search and sorting on the server (25 per page); everything else (a given assignee,
+  contact, dates, blocked senders) is filtered here, lazily, page by page. A definition inbox
+  with several Chatwoot inboxes is read as one stream per Chatwoot inbox, merged in order.
+* Status: Chatwoot's ``resolved`` is "closed"; ``open``, ``pending`` (a bot has it) and
+  ``snoozed`` are "open". ``--status open`` lists Chatwoot's open conversations.
+* Actions that change a state (assign, unassign, close, reopen) go through ``POST /bulk_actions``
+  in batches (one conversation: its own endpoint). Chatwoot answers a bulk action at once, runs
+  it later and says nothing when a conversation fails, so every write is **verified** by reading
+  the conversations back. A request whose outcome is unknown (connection lost, 5xx) is sent again
+  only for the conversations read back unchanged after waiting, so nothing is written twice; a
+  request Chatwoot accepted is never sent again, and what it did not apply is reported failed.
+* There is no trash and no spam flag: those actions raise ``UnsupportedError`` and never delete
+  in their place. ``delete`` is Chatwoot's permanent delete (administrators only).
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from inboxctl.backends.chatwoot.account import Account, Agent
+from inboxctl.backends.chatwoot.api import ChatwootApi
+from inboxctl.backends.chatwoot.mapping import kind_of, key_of
+from inboxctl.conversations.model import (
+    CHANNEL_TYPES, ActionRequest, ActionResult, Contact, Conversation, ConversationDetail, ConversationQuery,
+    ConversationState, Message)
+from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError, UnsupportedError
+from inboxctl.http import OutcomeUnknownError
+
+STATE_ACTIONS = ("assign", "unassign", "close", "reopen")
+
+
+def unsupported_action(action: str) -> UnsupportedError | None:
+    """The error for an action Chatwoot does not have, saying what to do instead; None if it has it."""
+    if action in ("trash", "restore"):
+        return UnsupportedError(
+            f"Chatwoot has no trash: conversations cannot be {'moved to trash' if action == 'trash' else 'restored'}",
+            hint="to remove conversations for good use `inboxctl conv delete --permanent` (irreversible, "
+                 "administrators only); to take them out of the working views, close them")
+    if action in ("spam", "unspam"):
+        return UnsupportedError("Chatwoot has no spam marking for conversations",
+                                hint="to stop a sender, use `inboxctl conv block-sender` (Chatwoot blocks the contact)")
+    return None
+
+
+@dataclass(frozen=True)
+class Settle:
+    """Waiting for Chatwoot's background bulk jobs before reading back, and re-sending."""
+
+    batch: int = 100          # conversations per bulk request
+    first_wait: float = 0.5   # seconds before the first read-back of a bulk request
+    factor: float = 2.0
+    max_wait: float = 15.0    # seconds of reading back before concluding a conversation was not changed
+    rounds: int = 3           # re-sends of what is verified unchanged after an unknown outcome
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class Place:
+    inbox: str         # the definition inbox
+    channel: str       # email | chat | whatsapp | messenger | api | ...
+    channel_name: str  # the address, chat name, phone or page; the Chatwoot inbox's name otherwise
+
+
+class ChatwootConversations:
+    def __init__(self, api: ChatwootApi, account: Callable[[], Account], me: Callable[[], str | None],
+                 settle: Settle) -> None:
+        self.api = api
+        self.account = account
+        self.me = me
+        self.settle = settle
+
+    # -- listing ----------------------------------------------------------------------------------------
+    def list_conversations(self, query: ConversationQuery) -> Iterator[Conversation]:
+        """Check the query now (an unknown inbox fails before any output), then stream."""
+        if query.trash == "only" or query.outgoing:
+            return iter(())  # Chatwoot has no trash, and no "sent, not answered yet" state
+        account = self.account()
+        places = self._places(account)
+        inbox_ids = self._inbox_ids(account, query, places)
+        params = self._params(query)
+        if inbox_ids is None:
+            streams = [self.api.conversations(params)]
+        else:
+            streams = [self.api.conversations({**params, "inbox_id": inbox_id}) for inbox_id in sorted(inbox_ids)]
+        newest = query.sort == "newest"
+        merged = heapq.merge(*streams, key=lambda raw: _number(raw.get("created_at")), reverse=newest) \
+            if len(streams) > 1 else streams[0]
+        found = (to_conversation(raw, places, account) for raw in _until_bound(merged, query))
+        selected = (conversation for conversation in found if _matches(conversation, query))
+        return itertools.islice(selected, query.limit) if query.limit is not None else selected
+
+    def _places(self, account: Account) -> dict[int, Place]:
+        places = {}
+        for group in account.groups():
+            for inbox in group.inboxes:
+                kind = kind_of(inbox)
+                channel = kind if kind != "other" else _channel_type(inbox)
+                places[int(inbox["id"])] = Place(group.name, channel, key_of(inbox) or str(inbox.get("name", "")))
+        return places
+
+    def _inbox_ids(self, account: Account, query: ConversationQuery, places: dict[int, Place]) -> set[int] | None:
+        ids: set[int] | None = None
+        if query.inbox is not None:
+            ids = {i for i, place in places.items() if place.inbox.lower() == query.inbox.lower()}
+            if not ids:
+                raise NotFoundError(f"no inbox named {query.inbox!r} on Chatwoot",
+                                    hint=_suggest(query.inbox, sorted({p.inbox for p in places.values()})))
+        if query.channel is not None:
+            wanted = query.channel.lower()
+            by_channel = {i for i, place in places.items()
+                          if place.channel == wanted or place.channel_name.lower() == wanted}
+            if not by_channel and wanted not in CHANNEL_TYPES:
+                raise NotFoundError(f"no channel type or channel named {query.channel!r} on Chatwoot",
+                                    hint=_suggest(query.channel, sorted({p.channel_name for p in places.values()})))
+            ids = by_channel if ids is None else ids & by_channel
+        return ids
+
+    def _params(self, query: ConversationQuery) -> dict[str, Any]:
+        if query.status == "closed":
+            status = "resolved"
+        elif query.bot:
+            status = "pending"
+        else:
+            status = "open" if query.status == "open" else "all"
+        params: dict[str, Any] = {"status": status, "assignee_type": "all",
+                                  "sort_by": "created_at_desc" if query.sort == "newest" else "created_at_asc"}
+        if query.unassigned:
+            params["assignee_type"] = "unassigned"
+        elif query.assignee is not None:
+            me = self.me()
+            params["assignee_type"] = "me" if me and me.lower() == query.assignee.lower() else "assigned"
+        if query.search:
+            params["q"] = query.search
+        return params
+
+    # -- one conversation ----------------------------------------------------------------------------------
+    def get_conversation(self, conversation_id: str) -> ConversationDetail:
+        number = _display_id(conversation_id)
+        if number is None:
+            raise NotFoundError(f"conversation {conversation_id}",
+                                reason=f"{conversation_id!r} is not a conversation id")
+        try:
+            raw = self.api.conversation(number)
+        except NotFoundError:
+            raise NotFoundError(f"conversation {conversation_id}", reason="no such conversation on Chatwoot "
+                                "(deleted conversations are gone for good)") from None
+        account = self.account()
+        conversation = to_conversation(raw, self._places(account), account)
+        sender = (raw.get("meta") or {}).get("sender") or {}
+        assignee = account.agent_by_email(conversation.assignee) if conversation.assignee else None
+        return ConversationDetail(
+            conversation=conversation,
+            contact=Contact(email=conversation.contact, name=conversation.contact_name),
+            assignee_name=assignee.name if assignee else ((raw.get("meta") or {}).get("assignee") or {}).get("name"),
+            assignee_active=assignee.confirmed if assignee else True,
+            messages=tuple(_message(m, sender) for m in self.api.messages(number) if _message_kind(m) is not None))
+
+    # -- actions ---------------------------------------------------------------------------------------------
+    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+        refusal = unsupported_action(request.action)
+        if refusal is not None:
+            raise refusal
+        return self._run(request, ids)
+
+    def _run(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+        iterator = iter(ids)
+        while chunk := list(itertools.islice(iterator, self.settle.batch)):
+            yield from _Batch(self, request, chunk).run()
+
+    def read(self, numbers: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Current state of these conversations, 25 per request (the filter endpoint's page)."""
+        wanted = sorted(set(numbers))
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 25):
+            chunk = wanted[start:start + 25]
+            condition = {"attribute_key": "display_id", "filter_operator": "equal_to",
+                         "values": [str(number) for number in chunk], "query_operator": None}
+            for raw in self.api.filter_conversations([condition]):
+                number = int(raw.get("id", 0))
+                if number in chunk:
+                    found[number] = raw
+        return found
+
+
+class _Batch:
+    """One batch of one action: read, decide, write, verify, report in the order given."""
+
+    def __init__(self, owner: ChatwootConversations, request: ActionRequest, ids: list[str]) -> None:
+        self.owner, self.request, self.ids = owner, request, ids
+        self.account = owner.account()
+        self.results: dict[str, ActionResult] = {}
+
+    def run(self) -> list[ActionResult]:
+        numbers = {raw: _display_id(raw) for raw in self.ids}
+        before = self.owner.read(n for n in numbers.values() if n is not None)
+        todo: dict[int, tuple[str, dict[str, Any]]] = {}
+        for raw_id, number in numbers.items():
+            if number is None or number not in before:
+                self._done(raw_id, "failed", reason="no such conversation on Chatwoot" if number is not None
+                           else f"{raw_id!r} is not a conversation id")
+                continue
+            decided = self._decide(str(number), before[number])
+            if decided is None:
+                todo[number] = (str(number), before[number])
+        if todo and not self.request.dry_run:
+            self._write(todo)
+        keys = [str(_display_id(raw) or raw) for raw in self.ids]
+        return [self.results[key] for key in keys if key in self.results]
+
+    def _done(self, conversation_id: str, outcome: str, *, reason: str | None = None,
+              before: ConversationState | None = None, after: ConversationState | None = None) -> ActionResult:
+        result = ActionResult(id=conversation_id, action=self.request.action, outcome=outcome,  # type: ignore[arg-type]
+                              reason=reason, before=before, after=after, dry_run=self.request.dry_run)
+        self.results[conversation_id] = result
+        return result
+
+    def _decide(self, conversation_id: str, raw: dict[str, Any]) -> ActionResult | None:
+        """The result when no write is needed (refused, unchanged, dry run); None when one is."""
+        before = state_of(raw, self.account)
+        refusal = self._refusal() or _unmet_precondition(self.request, before)
+        if refusal:
+            return self._done(conversation_id, "failed", reason=refusal, before=before)
+        after = self._expected(before)
+        if after == before and self.request.action not in ("comment", "delete"):
+            return self._done(conversation_id, "unchanged", before=before, after=after)
+        if self.request.dry_run:
+            return self._done(conversation_id, "changed", before=before,
+                              after=None if self.request.action == "delete" else after)
+        return None
+
+    def _refusal(self) -> str | None:
+        if self.request.action == "assign":
+            agent = self.account.agent_by_email(self.request.assignee or "")
+            if agent is None:
+                return f"no agent {self.request.assignee} on this Chatwoot account"
+            if not agent.confirmed:
+                return f"{agent.email} has not confirmed their Chatwoot account: conversations cannot be given to them"
+        if self.request.action == "comment" and not (self.request.text or "").strip():
+            return "a comment needs text"
+        return None
+
+    def _expected(self, before: ConversationState) -> ConversationState:
+        action = self.request.action
+        if action == "assign":
+            return before.with_changes(assignee=(self.request.assignee or "").lower(), assigned_to_bot=False)
+        if action == "unassign":
+            return before.with_changes(assignee=None, assigned_to_bot=False)
+        if action == "close":
+            return before.with_changes(status="closed", assigned_to_bot=False)
+        if action == "reopen":
+            return before.with_changes(status="open")
+        if action in ("block-sender", "unblock-sender"):
+            blocked = action == "block-sender"
+            return before.with_changes(sender_blocked=blocked, filtered=blocked)
+        return before
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def _write(self, todo: dict[int, tuple[str, dict[str, Any]]]) -> None:
+        if self.request.action in STATE_ACTIONS:
+            _StateWrite(self, todo).run()
+        else:
+            for number, (conversation_id, raw) in todo.items():
+                self._write_one(number, conversation_id, raw)
+
+    def _write_one(self, number: int, conversation_id: str, raw: dict[str, Any]) -> None:
+        before = state_of(raw, self.account)
+        try:
+            after = self._call(number, raw, before)
+        except OutcomeUnknownError as error:
+            self._done(conversation_id, "failed", before=before, reason=(
+                f"the outcome is unknown ({error.message}); check the conversation before trying again"))
+            return
+        except RateLimitedError:
+            raise
+        except AuthenticationError as error:
+            if _bad_token(error):
+                raise
+            self._done(conversation_id, "failed", before=before, reason=_permission_reason(error, self.request.action))
+            return
+        except BackendError as error:
+            self._done(conversation_id, "failed", before=before, reason=error.reason or error.message)
+            return
+        self._done(conversation_id, "changed", before=before, after=after)
+
+    def _call(self, number: int, raw: dict[str, Any], before: ConversationState) -> ConversationState | None:
+        api, action = self.owner.api, self.request.action
+        if action == "comment":
+            api.add_private_note(number, self.request.text or "")
+            return before
+        if action == "delete":
+            api.delete_conversation(number)
+            return None
+        blocked = action == "block-sender"
+        contact_id = ((raw.get("meta") or {}).get("sender") or {}).get("id")
+        if contact_id is None:
+            raise BackendError("this conversation has no contact to block")
+        api.set_contact_blocked(int(contact_id), blocked)
+        return before.with_changes(sender_blocked=blocked, filtered=blocked)
+
+
+class _StateWrite:
+    """assign / unassign / close / reopen on many conversations, verified by reading them back."""
+
+    def __init__(self, batch: _Batch, todo: dict[int, tuple[str, dict[str, Any]]]) -> None:
+        self.batch, self.todo = batch, todo
+        self.owner, self.settle = batch.owner, batch.owner.settle
+        self.fields = self._fields()
+
+    def _fields(self) -> dict[str, Any]:
+        action = self.batch.request.action
+        if action == "assign":
+            agent: Agent | None = self.batch.account.agent_by_email(self.batch.request.assignee or "")
+            return {"assignee_id": agent.id if agent else None}
+        if action == "unassign":
+            return {"assignee_id": None}
+        return {"status": "resolved" if action == "close" else "open"}
+
+    def run(self) -> None:
+        pending = set(self.todo)
+        reasons: dict[int, str] = {}
+        for _round in range(self.settle.rounds + 1):
+            accepted, error = self._send(sorted(pending))
+            if error is not None and not isinstance(error, OutcomeUnknownError):
+                reasons.update({number: error.reason or error.message for number in pending})
+                break
+            applied, pending = self._verify(pending, immediate=len(self.todo) == 1)
+            self._report(applied)
+            if not pending:
+                return
+            if accepted:  # Chatwoot took the request and did not apply it: sending it again will not help
+                reasons.update({number: "Chatwoot accepted the change but did not apply it (bulk actions fail "
+                                        "silently, e.g. for conversations this token's user cannot see)"
+                                for number in pending})
+                break
+        for number in sorted(pending):
+            conversation_id, raw = self.todo[number]
+            self.batch._done(conversation_id, "failed", before=state_of(raw, self.batch.account), reason=reasons.get(
+                number, f"not applied after {self.settle.rounds + 1} attempts whose outcome was unknown"))
+
+    def _send(self, numbers: list[int]) -> tuple[bool, BackendError | None]:
+        api = self.owner.api
+        try:
+            if len(self.todo) == 1:
+                self._send_one(numbers[0])
+            else:
+                api.bulk_update(numbers, self.fields)
+        except OutcomeUnknownError as error:
+            return False, error
+        except RateLimitedError:
+            raise  # every other batch would be refused too: stop; running it again completes the rest
+        except AuthenticationError as error:
+            if _bad_token(error):
+                raise
+            return False, BackendError(_permission_reason(error, self.batch.request.action))
+        except BackendError as error:
+            return False, error
+        return True, None
+
+    def _send_one(self, number: int) -> None:
+        if "status" in self.fields:
+            self.owner.api.toggle_status(number, self.fields["status"])
+        else:
+            self.owner.api.assign(number, self.fields["assignee_id"])
+
+    def _verify(self, numbers: set[int], *, immediate: bool) -> tuple[dict[int, dict[str, Any]], set[int]]:
+        """Read back until every conversation shows the change or ``max_wait`` has passed."""
+        remaining, applied = set(numbers), {}
+        wait, waited = (0.0 if immediate else self.settle.first_wait), 0.0
+        while True:
+            if wait > 0:
+                self.settle.sleep(wait)
+                waited += wait
+            for number, raw in self.owner.read(remaining).items():
+                if self._shows_change(number, raw):
+                    applied[number] = raw
+                    remaining.discard(number)
+            if not remaining or waited >= self.settle.max_wait:
+                return applied, remaining
+            wait = min(max(wait, self.settle.first_wait / 4) * self.settle.factor, self.settle.max_wait - waited)
+
+    def _shows_change(self, number: int, raw: dict[str, Any]) -> bool:
+        expected = self.batch._expected(state_of(self.todo[number][1], self.batch.account))
+        actual = state_of(raw, self.batch.account)
+        if "status" in self.fields:
+            return actual.status == expected.status
+        return actual.assignee == expected.assignee
+
+    def _report(self, applied: dict[int, dict[str, Any]]) -> None:
+        for number, raw in applied.items():
+            conversation_id, before_raw = self.todo[number]
+            self.batch._done(conversation_id, "changed", before=state_of(before_raw, self.batch.account),
+                             after=state_of(raw, self.batch.account))
+
+
+# -- Chatwoot JSON -> model -------------------------------------------------------------------------------
+
+def state_of(raw: dict[str, Any], account: Account) -> ConversationState:
+    meta = raw.get("meta") or {}
+    assignee = (meta.get("assignee") or {}).get("email")
+    blocked = bool((meta.get("sender") or {}).get("blocked"))
+    status = str(raw.get("status", "open"))
+    return ConversationState(status="closed" if status == "resolved" else "open",
+                             assignee=str(assignee).lower() if assignee else None,
+                             assigned_to_bot=status == "pending" and not assignee,
+                             filtered=blocked, sender_blocked=blocked)
+
+
+def to_conversation(raw: dict[str, Any], places: dict[int, Place], account: Account) -> Conversation:
+    meta = raw.get("meta") or {}
+    sender = meta.get("sender") or {}
+    state = state_of(raw, account)
+    inbox_id = int(raw.get("inbox_id") or 0)
+    place = places.get(inbox_id, Place(f"inbox {inbox_id}", "other", ""))
+    created = _iso(raw.get("created_at") or raw.get("timestamp"))
+    return Conversation(
+        id=str(raw.get("id")), inbox=place.inbox, channel=place.channel, channel_name=place.channel_name,
+        subject=str((raw.get("additional_attributes") or {}).get("mail_subject") or ""),
+        contact=str(sender.get("email") or "").lower(), contact_name=str(sender.get("name") or ""),
+        assignee=state.assignee, assigned_to_bot=state.assigned_to_bot, status=state.status, outgoing=False,
+        spam=False, filtered=state.filtered, has_ticket=False, created_at=created,
+        updated_at=_iso(raw.get("last_activity_at") or raw.get("updated_at")) or created)
+
+
+def _matches(conversation: Conversation, query: ConversationQuery) -> bool:
+    if query.status is not None and conversation.status != query.status:
+        return False  # also needed with q: Chatwoot ignores status when searching
+    if query.assignee is not None and (conversation.assignee or "") != query.assignee.lower():
+        return False
+    if query.unassigned and (conversation.assignee is not None or conversation.assigned_to_bot):
+        return False
+    if query.bot is not None and conversation.assigned_to_bot != query.bot:
+        return False
+    if query.contact is not None and not _contact_matches(conversation, query.contact):
+        return False
+    if query.filtered == "hide" and conversation.filtered:
+        return False
+    if query.filtered == "only" and not conversation.filtered:
+        return False
+    since, until = query.bounds(datetime.now(timezone.utc))
+    created = datetime.fromisoformat(conversation.created_at)
+    return not ((since is not None and created < since) or (until is not None and created >= until))
+
+
+def _until_bound(stream: Iterable[dict[str, Any]], query: ConversationQuery) -> Iterator[dict[str, Any]]:
+    """Stop reading pages once the sorted stream has passed the date bound: no later page can match."""
+    since, until = query.bounds(datetime.now(timezone.utc))
+    for raw in stream:
+        created = _number(raw.get("created_at"))
+        if query.sort == "newest" and since is not None and created < since.timestamp():
+            return
+        if query.sort == "oldest" and until is not None and created >= until.timestamp():
+            return
+        yield raw
+
+
+def _contact_matches(conversation: Conversation, wanted: str) -> bool:
+    if "@" in wanted:
+        return conversation.contact == wanted.strip().lower()
+    return wanted.strip().lower() in conversation.contact_name.lower()
+
+
+def _message_kind(message: dict[str, Any]) -> str | None:
+    if message.get("private"):
+        return "comment"
+    kinds = {0: "incoming", 1: "outgoing", "incoming": "incoming", "outgoing": "outgoing"}
+    return kinds.get(message.get("message_type"))
+
+
+def _message(message: dict[str, Any], contact: dict[str, Any]) -> Message:
+    kind = _message_kind(message) or "incoming"
+    sender = message.get("sender") or (contact if kind == "incoming" else {})
+    return Message(kind=kind, author=str(sender.get("email") or sender.get("name") or ""),  # type: ignore[arg-type]
+                   body=str(message.get("content") or ""), created_at=_iso(message.get("created_at")))
+
+
+def _unmet_precondition(request: ActionRequest, before: ConversationState) -> str | None:
+    for name, expected in request.precondition:
+        actual = getattr(before, name)
+        if _folded(actual) != _folded(expected):
+            return f"changed since: {name} is now {_shown(actual)}, not {_shown(expected)}; left as is"
+    return None
+
+
+def _folded(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _shown(value: Any) -> str:
+    return "nobody" if value is None else str(value)
+
+
+def _channel_type(inbox: dict[str, Any]) -> str:
+    return str(inbox.get("channel_type", "")).replace("Channel::", "").lower()
+
+
+def _bad_token(error: AuthenticationError) -> bool:
+    # Chatwoot answers 401 both for a bad token and for a missing permission; only the first ends the run.
+    return "authorized to do this" not in (error.reason or "")
+
+
+def _permission_reason(error: AuthenticationError, action: str) -> str:
+    who = "administrators" if action == "delete" else "users with access to these conversations"
+    return f"Chatwoot refused: {error.reason or 'not authorized'} (only {who} can {action} them)"
+
+
+def _display_id(raw: str | int) -> int | None:
+    text = str(raw).strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _iso(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value), timezone.utc).isoformat(timespec="seconds")
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(
+            timespec="seconds")
+    except ValueError:
+        return str(value)
+
+
+def _suggest(wanted: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(wanted.lower(), [name.lower() for name in names], n=1, cutoff=0.6)
+    match = next((name for name in names if close and name.lower() == close[0]), None)
+    return f"did you mean {match!r}?" if match else ("known: " + ", ".join(names) if names else "no inboxes yet")
