@@ -101,7 +101,7 @@ class RowWriter:
         elif self.fmt == "csv":
             self._write_csv(row)
         elif self.aligned:
-            self._block.append([_cell(row.get(c.key), c.max_width) for c in self.columns])
+            self._block.append([cell_text(row.get(c.key), c.max_width) for c in self.columns])
             if len(self._block) >= TABLE_BLOCK:
                 self._flush_block()
         else:
@@ -149,7 +149,8 @@ def write_rows(rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[Co
     return writer.count
 
 
-def _cell(value: Any, max_width: int | None) -> str:
+def cell_text(value: Any, max_width: int | None = None) -> str:
+    """A value as the aligned table shows it: '-' for nothing, cut to ``max_width`` with an ellipsis."""
     text = "-" if value is None or value == "" else str(value)
     if max_width is not None and len(text) > max_width:
         return text[: max_width - 1] + "…"

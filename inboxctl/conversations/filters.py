@@ -6,7 +6,6 @@ field of the view, so ``--view mine --status closed`` lists my closed conversati
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from inboxctl.backends.base import User
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.conversations.model import CHANNEL_TYPES, ConversationQuery, DateBound, Scope
 from inboxctl.errors import UsageError
 
@@ -133,8 +133,8 @@ def resolve_user(email: str, users: Sequence[User], *, option: str, allow_deacti
                                  hint=_deactivated_hint(option))
             return user
     candidates = [u.email for u in users if u.active or allow_deactivated]
-    close = difflib.get_close_matches(wanted, [c.casefold() for c in candidates], n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}?" if close else f"known users: {', '.join(sorted(candidates))}"
+    close = did_you_mean(wanted, candidates)
+    hint = f"did you mean {close}?" if close else f"known users: {', '.join(sorted(candidates))}"
     raise UsageError(f"{option} {email}: no user with this e-mail", hint=hint)
 
 

@@ -199,3 +199,15 @@ def test_journal_is_json_lines_with_header_results_and_summary(run, db):
                                                                 ("999999", "failed")]
     assert records[-1] == {**records[-1], "type": "summary", "changed": 2, "unchanged": 0, "failed": 1,
                            "interrupted": False}
+
+
+def test_undo_refuses_a_journal_recorded_on_another_server(run, db):
+    from inboxctl.conversations.journal import JournalWriter
+    from inboxctl.conversations.model import ActionRequest, ActionSummary
+
+    writer = JournalWriter.create(action="close", request=ActionRequest(action="close"), backend="chatwoot",
+                                  profile="prod", targets="test", total=0)
+    writer.finish(ActionSummary())
+    result = run("conv", "undo", writer.name, "--yes")
+    assert result.exit_code == 64
+    assert "was recorded on profile 'prod' (chatwoot)" in result.stderr and "--profile prod" in result.stderr

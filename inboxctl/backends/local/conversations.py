@@ -9,7 +9,6 @@ deleted conversation is remembered so that restoring it says why it cannot be.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import sqlite3
 import weakref
@@ -32,6 +31,7 @@ from inboxctl.conversations.model import (
     Message,
     Ticket,
 )
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.errors import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -222,9 +222,8 @@ def _inbox_id(db: sqlite3.Connection, name: str) -> int:
 
 
 def _suggest(wanted: str, names: list[str]) -> str:
-    by_fold = {name.casefold(): name for name in names}
-    close = difflib.get_close_matches(wanted.casefold(), list(by_fold), n=1, cutoff=0.6)
-    return f"did you mean {by_fold[close[0]]!r}?" if close else f"known: {', '.join(names)}"
+    close = did_you_mean(wanted, names)
+    return f"did you mean {close!r}?" if close else f"known: {', '.join(names)}"
 
 
 def _like(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from inboxctl.cli.output import Column
+from inboxctl.cli.output import Column, cell_text
 from inboxctl.conversations.model import (
     ActionResult,
     ActionSummary,
@@ -67,13 +67,8 @@ def short_time(iso: str | None) -> str | None:
 def sample_table(conversations: Sequence[Conversation]) -> str:
     rows = [conversation_row(c, "table") for c in conversations]
     columns = CONVERSATION_COLUMNS[:-1]
-    return tabulate([[_cut(row.get(c.key), c.max_width) for c in columns] for row in rows],
+    return tabulate([[cell_text(row.get(c.key), c.max_width) for c in columns] for row in rows],
                     headers=[c.header for c in columns], tablefmt="plain", disable_numparse=True)
-
-
-def _cut(value: Any, width: int | None) -> str:
-    text = "-" if value in (None, "") else str(value)
-    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 # ---------------------------------------------------------------------------------------------

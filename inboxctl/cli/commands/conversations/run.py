@@ -6,6 +6,7 @@ for all of them, so that the safety rules cannot drift apart between verbs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -73,7 +74,7 @@ def select(session: Session, args: ActionArgs, scope: dict[str, Any] | None) -> 
         from_stdin = "-" in args.ids
         chunks = [i for i in args.ids if i != "-"]
         if from_stdin:
-            chunks.extend(click.get_text_stream("stdin").readlines())
+            chunks.extend(sys.stdin.readlines())
         return explicit_targets(parse_ids(chunks)), from_stdin
     if not has_filters:
         raise UsageError("say which conversations: ids, '-' to read ids from stdin, or filters",

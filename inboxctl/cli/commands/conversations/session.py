@@ -7,7 +7,6 @@ from typing import Any
 
 from inboxctl.backends.base import Backend, User
 from inboxctl.cli.context import AppContext
-from inboxctl.config.profiles import resolve_profile
 from inboxctl.conversations.filters import FilterSpec, build_query, current_user, resolve_user
 from inboxctl.conversations.model import ConversationQuery
 
@@ -17,7 +16,7 @@ class Session:
         if rate is not None:
             app.rate = rate  # read by the HTTP client when the backend opens
         self.backend: Backend = app.backend()
-        self.profile = resolve_profile(app.profile_name).name
+        self.profile = app.profile().name
         self.as_user = as_user
 
     @cached_property
