@@ -238,6 +238,17 @@ class ActionRequest:
     def destructive(self) -> bool:
         return self.action in DESTRUCTIVE_ACTIONS
 
+    def unmet_precondition(self, state: ConversationState) -> str | None:
+        """Why ``state`` fails the precondition (the reason a backend reports), or None if it holds.
+
+        E-mails compare case-insensitively, like everywhere else.
+        """
+        for name, expected in self.precondition:
+            actual = getattr(state, name)
+            if _folded(actual) != _folded(expected):
+                return f"changed since: {name} is now {_shown(actual)}, not {_shown(expected)}; left as is"
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if k != "dry_run" and v not in (None, False, ())}
         if self.precondition:
@@ -276,6 +287,14 @@ class ConversationState:
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
+
+
+def _folded(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _shown(value: Any) -> str:
+    return "nobody" if value is None else str(value)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -323,7 +323,7 @@ def _act(context: _Context, raw_id: str) -> ActionResult:
         return _result(request, raw_id, "failed", reason=_missing_reason(context.db, raw_id, number))
     conversation_id = str(number)
     before = _state(row)
-    refusal = _refusal(context, before) or _unmet_precondition(request, before)
+    refusal = _refusal(context, before) or request.unmet_precondition(before)
     if refusal is not None:
         return _result(request, conversation_id, "failed", reason=refusal, before=before)
     if request.action == "delete":
@@ -367,22 +367,6 @@ def _refusal(context: _Context, before: ConversationState) -> str | None:
     if action == "comment" and not (context.request.text or "").strip():
         return "a comment needs text"
     return None
-
-
-def _unmet_precondition(request: ActionRequest, before: ConversationState) -> str | None:
-    for name, expected in request.precondition:
-        actual = getattr(before, name)
-        if _fold(actual) != _fold(expected):
-            return f"changed since: {name} is now {_shown(actual)}, not {_shown(expected)}; left as is"
-    return None
-
-
-def _fold(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _shown(value: Any) -> str:
-    return "nobody" if value is None else str(value)
 
 
 def _desired(context: _Context, before: ConversationState) -> ConversationState:
