@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from inboxctl.backends.base import User
+from inboxctl.conversations.model import CHANNEL_TYPES, STATUSES, ConversationQuery, DateBound, Scope
 from inboxctl.definitions.formats import did_you_mean
-from inboxctl.conversations.model import CHANNEL_TYPES, ConversationQuery, DateBound, Scope
 from inboxctl.errors import UsageError
 
 DEFAULT_LIMIT = 50
@@ -189,7 +189,7 @@ def _explicit_filters(spec: FilterSpec, users: Sequence[User]) -> dict[str, Any]
     if spec.inbox:
         values["inbox"] = spec.inbox.strip()
     if spec.status:
-        values["status"] = _choice(spec.status, ("open", "closed"), "--status")
+        values["status"] = _choice(spec.status, STATUSES, "--status")
     if spec.channel:
         values["channel"] = _channel(spec.channel)
     if spec.assignee:

@@ -20,7 +20,6 @@ Outcome = Literal["changed", "unchanged", "failed"]
 
 STATUSES: tuple[str, ...] = ("open", "closed")
 CHANNEL_TYPES: tuple[str, ...] = ("email", "chat", "messenger", "form", "whatsapp", "calling")
-OUTCOMES: tuple[str, ...] = ("changed", "unchanged", "failed")
 
 # F55: the platform purges a conversation this long after it was moved to trash.
 TRASH_RETENTION = timedelta(days=30)
