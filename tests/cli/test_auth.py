@@ -21,12 +21,13 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 
-from inboxctl.backends.local.backend import LocalBackend
+from inboxctl.backends.local.backend import LocalBackend, default_database_path
 from inboxctl.config.credentials import credentials_file
 from inboxctl.errors import AuthenticationError
 
 GOOD_TOKEN = "cwtok-7Hq2ZpX9vL4mN8rT3sW6"
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+TESTS_DIR = Path(__file__).resolve().parents[1]
+CONFIGS = TESTS_DIR.parent / "configs"
 CW = ("profile", "add", "cw", "--backend", "chatwoot", "--url", "http://127.0.0.1:3000", "--account-id", "1")
 
 
@@ -64,7 +65,7 @@ def no_keyring() -> None:
     keyring.set_keyring(fail.Keyring())
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def chatwoot(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Stand in for inboxctl.backends.chatwoot.backend; returns the keyword arguments of each opening."""
     opened: list[dict[str, Any]] = []
@@ -90,7 +91,7 @@ def chatwoot(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def cw_profile(run) -> str:
+def cw_profile(run, chatwoot) -> str:
     assert run(*CW).exit_code == 0
     return "cw"
 
@@ -251,7 +252,8 @@ def test_ci_style_environment_only(run, cw_profile, monkeypatch, chatwoot, no_ke
     assert "API token for profile 'cw': from the environment variable INBOXCTL_TOKEN" in result.stderr
 
 
-def test_a_scripted_session_never_reveals_the_token(run, tmp_path: Path, monkeypatch, memory_keyring) -> None:
+def test_a_scripted_session_never_reveals_the_token(run, tmp_path: Path, monkeypatch, memory_keyring,
+                                                    chatwoot) -> None:
     """Every output, log line (-v --debug) and file a session writes, except the opt-in credentials file."""
     configs = tmp_path / "configs"
     shutil.copytree(CONFIGS, configs)
@@ -287,3 +289,40 @@ def test_a_scripted_session_never_reveals_the_token(run, tmp_path: Path, monkeyp
     assert plan_file in written and any(path.parent == live for path in written)
     for path in written:
         assert GOOD_TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_end_to_end_against_a_fake_chatwoot_on_127_0_0_1(run, tmp_path: Path, monkeypatch, no_keyring) -> None:
+    """The real Chatwoot backend over real sockets: login, status, plan, export; no token anywhere.
+
+    (apply then an empty plan against this server is the Chatwoot backend's own test.)"""
+    monkeypatch.syspath_prepend(str(TESTS_DIR))  # tests/fakes is shared with the benchmark, not a package
+    server_module = pytest.importorskip("fakes.chatwoot_server", reason="the fake Chatwoot server is not there")
+    token = server_module.ADMIN_TOKEN
+    configs = tmp_path / "configs"
+    shutil.copytree(CONFIGS / "chatwoot", configs)
+    with server_module.FakeChatwoot() as server:
+        session = [
+            (("profile", "add", "real", "--backend", "chatwoot", "--url", server.url, "--account-id", "1",
+              "--rate", "1000"), None),
+            (("-v", "--debug", "auth", "login", "--profile", "real", "--with-token", "--insecure-file"), token),
+            (("profile", "use", "real"), None),
+            (("-v", "--debug", "auth", "status"), None),
+            (("-v", "--debug", "plan", str(configs), "--out", str(tmp_path / "plan.json")), None),
+            (("-v", "--debug", "export", "--dir", str(tmp_path / "live")), None),
+        ]
+        outputs = []
+        for args, stdin in session:
+            result = run(*args, input=stdin)
+            assert result.exit_code == 0, (args, result.stderr[-2000:])
+            outputs.append(result.stdout + result.stderr)
+        assert "Logged in as: alice" in outputs[3].replace("Alice", "alice")
+        monkeypatch.setenv("INBOXCTL_TOKEN", "not-" + token)
+        rejected = run("auth", "status")
+        assert rejected.exit_code == 4 and "Invalid Access Token" in rejected.stderr
+        outputs.append(rejected.stdout + rejected.stderr)
+    assert not default_database_path().exists()  # nothing went to the local backend
+    for output in outputs:
+        assert token not in output
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path != credentials_file():
+            assert token.encode() not in path.read_bytes(), path
