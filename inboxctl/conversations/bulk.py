@@ -90,7 +90,8 @@ def check_supported(backend: Backend, action: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class BulkOptions:
-    concurrency: int = 1  # conversations in flight at once, for backends that make one call per conversation
+    concurrency: int = 1  # chunks in flight at once, for backends that make HTTP calls
+    chunk_size: int = 25  # conversations per call to Backend.run_action when running in parallel
 
 
 def run_bulk(backend: Backend, request: ActionRequest, ids: Sequence[str], *, options: BulkOptions = BulkOptions(),
@@ -119,22 +120,31 @@ def run_bulk(backend: Backend, request: ActionRequest, ids: Sequence[str], *, op
 
 def _results(backend: Backend, request: ActionRequest, ids: Sequence[str],
              options: BulkOptions) -> Iterator[ActionResult]:
-    if options.concurrency <= 1 or len(ids) <= 1 or backend.name in ONE_TRANSACTION_BACKENDS:
+    size = max(1, options.chunk_size)
+    if options.concurrency <= 1 or len(ids) <= size or backend.name in ONE_TRANSACTION_BACKENDS:
         yield from backend.run_action(request, ids)
         return
-    window = options.concurrency * 4
+    # Chunks, not single ids, run in parallel: a backend that batches its calls (Chatwoot reads
+    # and writes many conversations per request) keeps doing so within each chunk.
+    chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+    window = options.concurrency * 2
     with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="inboxctl-bulk") as pool:
-        for start in range(0, len(ids), window):
-            # map() keeps the order of ids, so results and journal read in the order given.
-            for results in pool.map(lambda i: _one(backend, request, i), ids[start:start + window]):
+        for start in range(0, len(chunks), window):
+            # map() keeps the order of the chunks, so results and journal read in the order given.
+            for results in pool.map(lambda chunk: _chunk(backend, request, chunk), chunks[start:start + window]):
                 yield from results
 
 
-def _one(backend: Backend, request: ActionRequest, conversation_id: str) -> list[ActionResult]:
+def _chunk(backend: Backend, request: ActionRequest, chunk: Sequence[str]) -> list[ActionResult]:
+    results: list[ActionResult] = []
     try:
-        return list(backend.run_action(request, [conversation_id]))
+        results.extend(backend.run_action(request, chunk))
     except (AuthenticationError, RateLimitedError):
         raise  # every other conversation would fail the same way: stop, re-running completes the rest
     except BackendError as error:
-        return [ActionResult(id=conversation_id, action=request.action, outcome="failed",
-                             reason=error.reason or error.message, dry_run=request.dry_run)]
+        # The server gave up on this chunk: what it did not report on is failed, with its reason.
+        reported = {result.id for result in results}
+        results.extend(ActionResult(id=conversation_id, action=request.action, outcome="failed",
+                                    reason=error.reason or error.message, dry_run=request.dry_run)
+                       for conversation_id in chunk if conversation_id not in reported)
+    return results

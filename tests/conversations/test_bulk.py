@@ -98,12 +98,34 @@ def test_concurrency_keeps_the_order_and_turns_server_errors_into_failed_results
     server = PerCallServer()
     ids = [str(i) for i in range(1, 31)]
     seen: list[str] = []
-    summary = run_bulk(server, ActionRequest(action="close"), ids, options=BulkOptions(concurrency=4),
+    summary = run_bulk(server, ActionRequest(action="close"), ids, options=BulkOptions(concurrency=4, chunk_size=1),
                        on_result=lambda r: seen.append(r.id))
     assert seen == ids
     assert 1 < server.most_in_flight <= 4
     assert (summary.changed, summary.failed) == (29, 1)
     assert summary.failures[0].reason == "404 Not Found"
+
+
+def test_parallel_chunks_reach_a_batching_backend_whole_and_a_failed_chunk_reports_every_id():
+    server = PerCallServer()
+    calls: list[list[str]] = []
+    run_action = server.run_action
+
+    def recording(request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+        calls.append(list(ids))
+        return run_action(request, calls[-1])
+
+    server.run_action = recording  # type: ignore[method-assign]
+    ids = [str(i) for i in range(1, 61)]
+    results: list[ActionResult] = []
+    run_bulk(server, ActionRequest(action="close"), ids, options=BulkOptions(concurrency=3, chunk_size=25),
+             on_result=results.append)
+    assert sorted(len(call) for call in calls) == [10, 25, 25]
+    assert [r.id for r in results] == ids
+    # "13" made the server give up on the first chunk: 1-12 were done, 13-25 are reported failed.
+    assert [r.outcome for r in results[:12]] == ["changed"] * 12
+    assert {(r.outcome, r.reason) for r in results[12:25]} == {("failed", "404 Not Found")}
+    assert {r.outcome for r in results[25:]} == {"changed"}
 
 
 def test_lost_credentials_stop_the_run_and_close_the_journal_as_interrupted():

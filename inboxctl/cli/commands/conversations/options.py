@@ -79,7 +79,8 @@ ACTION_OPTIONS = [
     click.option("--max", "max_count", type=click.IntRange(min=0), metavar="N",
                  help="Refuse, changing nothing, if more than N conversations are targeted."),
     click.option("--concurrency", type=click.IntRange(min=1, max=32), default=4, show_default=True,
-                 help="Conversations in flight at once (HTTP backends; the local backend uses one transaction)."),
+                 help="Batches of 25 conversations in flight at once (HTTP backends; the local backend "
+                      "runs each action in one transaction)."),
     click.option("--rate", type=click.FloatRange(min=0.1), metavar="PER_SECOND",
                  help="At most this many requests per second (HTTP backends)."),
     output_option(default=None, help="Print one result per conversation: table, json, jsonl, csv, or ids "
