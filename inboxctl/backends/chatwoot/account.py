@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inboxctl.backends.chatwoot.api import ChatwootApi
-from inboxctl.backends.chatwoot.mapping import Rule, parse_name
+from inboxctl.backends.chatwoot.mapping import Rule, key_of, kind_of, parse_name
 from inboxctl.backends.chatwoot.ownership import MARKER, ROUTING, Marker, action_ids, parse_rule
+from inboxctl.errors import AuthenticationError
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ class Account:
         self.agents = {agent.id: agent for agent in map(_agent, api.agents())}
         self.teams: dict[int, str] = {int(team["id"]): str(team["name"]) for team in api.teams()}
         self.inboxes = sorted(api.inboxes(), key=lambda inbox: int(inbox["id"]))
-        self.rules = sorted(api.automation_rules(), key=lambda rule: int(rule.get("id", 0)))
+        self.rules = sorted(_automation_rules(api), key=lambda rule: int(rule.get("id", 0)))
         self.markers: dict[str, Marker] = {}
+        self.marker_of_inbox: dict[int, Marker] = {}
         self.duplicate_markers: list[int] = []
         self.routing_rules: dict[int, list[dict[str, Any]]] = {}
         self._read_rules()
@@ -63,6 +65,7 @@ class Account:
                     self.duplicate_markers.append(int(rule["id"]))
                 else:
                     self.markers[value.inbox.lower()] = value
+                    self.marker_of_inbox.update({inbox_id: value for inbox_id in value.inbox_ids})
             elif kind == ROUTING:
                 self.routing_rules.setdefault(value, []).append(rule)
 
@@ -77,6 +80,13 @@ class Account:
 
     def inbox(self, inbox_id: int) -> dict[str, Any] | None:
         return next((inbox for inbox in self.inboxes if int(inbox["id"]) == inbox_id), None)
+
+    def channel_key(self, inbox: dict[str, Any]) -> str | None:
+        """The channel's key: the e-mail address or number, or for chats and pages the name inboxctl
+        recorded for this inbox (else the part of its name after " · ")."""
+        marker = self.marker_of_inbox.get(int(inbox["id"]))
+        recorded = marker.keys.get(str(inbox["id"])) if marker else None
+        return recorded if recorded and kind_of(inbox) in ("chat", "messenger") else key_of(inbox)
 
     def members(self, inbox_id: int) -> frozenset[int]:
         with self._lock:
@@ -131,6 +141,19 @@ class Account:
 
     def group(self, name: str) -> Group | None:
         return next((group for group in self.groups() if group.name.lower() == name.lower()), None)
+
+
+def _automation_rules(api: ChatwootApi) -> list[dict[str, Any]]:
+    try:
+        return api.automation_rules()
+    except AuthenticationError as error:
+        if "authorized to do this" not in (error.reason or ""):
+            raise
+        # inboxctl's marks are automation rules, which only administrators may read.
+        raise AuthenticationError("managing inbox definitions on Chatwoot needs an administrator's API token",
+                                  reason=error.reason, status=error.status,
+                                  hint="use the access token of an administrator of this account "
+                                       "(Chatwoot: Profile settings > Access token)") from None
 
 
 def _agent(data: dict[str, Any]) -> Agent:

@@ -12,9 +12,9 @@ from inboxctl.backends.chatwoot import live
 from inboxctl.backends.chatwoot.account import Account
 from inboxctl.backends.chatwoot.api import ChatwootApi
 from inboxctl.backends.chatwoot.capabilities import CHATWOOT_CAPABILITIES, CheckContext, check_inbox
-from inboxctl.backends.chatwoot.configure import Writer, whatsapp_credentials
+from inboxctl.backends.chatwoot.configure import Writer, whatsapp_credentials, whatsapp_numbers_with_credentials
 from inboxctl.backends.chatwoot.conversations import ChatwootConversations, Settle, unsupported_action
-from inboxctl.backends.chatwoot.mapping import Rule, key_of, kind_of, live_state
+from inboxctl.backends.chatwoot.mapping import Rule, kind_of, live_state
 from inboxctl.errors import AuthenticationError, UnsupportedError, UsageError
 from inboxctl.http import HttpClient
 
@@ -83,8 +83,10 @@ class ChatwootBackend(Backend):
         agents = sorted(account.agents.values(), key=lambda agent: agent.email)
         users = tuple(User(agent.email, agent.name, has_seat=True, active=agent.confirmed) for agent in agents)
         teams = tuple(Team(name, tuple(sorted(account.team_emails(name)))) for name in sorted(account.teams.values()))
-        pages = tuple(FacebookPage(key_of(inbox) or "") for inbox in account.inboxes if kind_of(inbox) == "messenger")
-        numbers = {key_of(inbox) for inbox in account.inboxes if kind_of(inbox) == "whatsapp"}
+        pages = tuple(FacebookPage(account.channel_key(inbox) or "") for inbox in account.inboxes
+                      if kind_of(inbox) == "messenger")
+        numbers = {account.channel_key(inbox) for inbox in account.inboxes if kind_of(inbox) == "whatsapp"}
+        numbers |= set(whatsapp_numbers_with_credentials())
         return Directory(users=users, teams=teams, facebook_pages=pages,
                          whatsapp_numbers=tuple(sorted(n for n in numbers if n)),
                          tier="enterprise",  # Chatwoot has no tiers gating channels
@@ -98,7 +100,7 @@ class ChatwootBackend(Backend):
 
     def _check_context(self) -> CheckContext:
         account = self.account()
-        existing = {live.ident(kind_of(i), key_of(i)): live_state(i, frozenset(), Rule())
+        existing = {live.ident(kind_of(i), account.channel_key(i)): live_state(i, frozenset(), Rule())
                     for i in account.inboxes if live.is_channel(i)}
         admins = frozenset(agent.email for agent in account.agents.values() if agent.role == "administrator")
         return CheckContext(server=self.capabilities.server, team_emails=account.team_emails, administrators=admins,

@@ -113,9 +113,11 @@ def check_inbox(inbox: InboxDefinition, context: CheckContext) -> list[Capabilit
     _check_names(inbox, problems)
     _check_settings(inbox, context, problems)
     _check_hours(inbox, problems)
-    for channel in inbox.channels:
-        if channel.type in DEFINITION_KINDS:
-            _check_channel(inbox, channel, context, problems)
+    channels = [channel for channel in inbox.channels if channel.type in DEFINITION_KINDS]
+    for channel in channels:
+        _check_channel(inbox, channel, context, problems)
+    if not channels:  # the API inbox holding a channel-less definition routes with the inbox's table
+        _check_agent_is_member(inbox, None, inbox.settings["routing"], context, problems)
     _check_round_trips(inbox, context, problems)
     return list(problems.found.values())
 
@@ -219,9 +221,7 @@ def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, context: 
         _check_email_provider(inbox, channel, existing, problems)
     if channel.type == "chat":
         _check_chat(inbox, channel, problems)
-    routing = effective(inbox.settings, settings, "routing")
-    if routing.get("users") and routing.get("mode") == "users_and_teams":
-        _check_agent_is_member(inbox, channel, routing, context, problems)
+    _check_agent_is_member(inbox, channel, effective(inbox.settings, settings, "routing"), context, problems)
 
 
 def _check_email_provider(inbox: InboxDefinition, channel: ChannelDefinition, existing: InboxState | None,
@@ -265,9 +265,11 @@ def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, problems: _P
 
 def _check_agent_is_member(inbox: InboxDefinition, channel: ChannelDefinition | None, routing: dict[str, Any],
                            context: CheckContext, problems: _Problems) -> None:
+    if routing.get("mode") != "users_and_teams" or len(routing.get("users") or []) != 1:
+        return
     members = _chatwoot_members(inbox, context)
     agent = str(routing["users"][0]).lower()
-    if len(routing["users"]) == 1 and agent not in members and agent not in context.administrators:
+    if agent not in members and agent not in context.administrators:
         overridden = channel is not None and "users" in (channel.settings.get("routing") or {})
         path = inbox.channel_path(channel, "routing", "users") if overridden and channel else ("routing", "users")
         problems.add(_setting(channel, "routing", "users", inbox), path,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inboxctl.backends.chatwoot.account import Account, Group
 from inboxctl.backends.chatwoot.api import ChatwootApi
 from inboxctl.backends.chatwoot.live import chatwoot_members_for, ident, is_channel, read_group, state_of
 from inboxctl.backends.chatwoot.mapping import (
-    InboxState, chatwoot_name, create_body, key_of, kind_of, target_state, update_body)
+    InboxState, chatwoot_name, create_body, kind_of, target_state, update_body)
 from inboxctl.backends.chatwoot.ownership import (
     MARKER, Marker, digest, marker_body, parse_rule, routing_body, rule_actions)
 from inboxctl.errors import BackendError, NotFoundError
@@ -41,10 +41,19 @@ def whatsapp_credentials(phone: str) -> dict[str, str] | None:
     return {key: str(data[key]) for key in needed}
 
 
+def whatsapp_numbers_with_credentials() -> list[str]:
+    """Numbers whose credentials the environment holds: they can be created, so they are "verified"."""
+    prefix = WHATSAPP_ENV.format(digits="")
+    return sorted(f"+{name[len(prefix):]}" for name in os.environ
+                  if name.startswith(prefix) and name[len(prefix):].isdigit()
+                  and whatsapp_credentials(name[len(prefix):]) is not None)
+
+
 @dataclass
 class Writer:
     api: ChatwootApi
     account: Account
+    _created: dict[int, dict[str, Any]] = field(default_factory=dict)  # inboxes made by this change
 
     def apply(self, change: ResourceChange) -> None:
         if change.kind == INBOX:
@@ -72,8 +81,8 @@ class Writer:
         members = chatwoot_members_for(self.account, desired)
         for inbox in group.inboxes:
             kind = kind_of(inbox)
-            channel = live_channels.get(ident(kind, key_of(inbox))) if is_channel(inbox) else None
-            self.sync(inbox, target_state(desired, kind, channel, members, key=key_of(inbox)))
+            channel = live_channels.get(self.ident_of(inbox)) if is_channel(inbox) else None
+            self.sync(inbox, target_state(desired, kind, channel, members, key=self.account.channel_key(inbox)))
         self.save_marker(_inbox_record(marker, group, desired, live_channels, members))
 
     def delete_inbox(self, change: ResourceChange) -> None:
@@ -99,7 +108,7 @@ class Writer:
         key = _channel_key(kind, change.channel_key or "")
         members = chatwoot_members_for(self.account, live.settings)
         target = target_state(live.settings, kind, settings, members, key=key)
-        inboxes = [inbox for inbox in group.inboxes if ident(kind_of(inbox), key_of(inbox)) == ident(kind, key)]
+        inboxes = [inbox for inbox in group.inboxes if self.ident_of(inbox) == ident(kind, key)]
         if not inboxes:
             if change.action != CREATE:
                 raise NotFoundError(f"{kind} channel {key!r} of inbox {change.inbox!r} does not exist on Chatwoot")
@@ -123,7 +132,7 @@ class Writer:
         marker = _managed(group, change, what=f"delete the {change.channel_type} channel {change.channel_key!r}")
         wanted = ident(change.channel_type or "", _channel_key(change.channel_type or "", change.channel_key or ""))
         doomed = [inbox for inbox in group.inboxes
-                  if is_channel(inbox) and ident(kind_of(inbox), key_of(inbox)) == wanted]
+                  if is_channel(inbox) and self.ident_of(inbox) == wanted]
         if len(doomed) == len(group.inboxes):
             # The last Chatwoot inbox of the definition inbox: keep its members and settings somewhere.
             live = read_group(self.account, group).definition
@@ -137,6 +146,9 @@ class Writer:
             marker.inbox_ids = [i for i in marker.inbox_ids if i != int(inbox["id"])]
         marker.overrides.pop(wanted, None)
         self.save_marker(marker)
+
+    def ident_of(self, inbox: dict[str, Any]) -> str:
+        return ident(kind_of(inbox), self.account.channel_key(inbox))
 
     # -- one Chatwoot inbox -----------------------------------------------------------------------------
     def create_inbox(self, inbox_name: str, kind: str, key: str | None, settings: dict[str, Any],
@@ -155,6 +167,7 @@ class Writer:
         created = self.api.create_inbox(create_body(chatwoot_name(inbox_name, kind, key), target, extra))
         if "id" not in created:
             raise BackendError(f"Chatwoot did not say which inbox it created for {inbox_name!r}")
+        self._created[int(created["id"])] = created
         return created
 
     def sync(self, inbox: dict[str, Any], target: InboxState) -> None:
@@ -220,6 +233,9 @@ class Writer:
 
     # -- the marker ------------------------------------------------------------------------------------
     def save_marker(self, marker: Marker) -> None:
+        named = [self.account.inbox(i) or self._created.get(i) for i in marker.inbox_ids]
+        marker.keys = {str(inbox["id"]): key for inbox in named if inbox and kind_of(inbox) in ("chat", "messenger")
+                       and (key := self.account.channel_key(inbox))}
         current = self.account.markers.get(marker.inbox.lower())
         if current is not None and marker.rule_id is None:
             marker.rule_id = current.rule_id

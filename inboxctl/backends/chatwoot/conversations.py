@@ -29,7 +29,7 @@ from typing import Any
 
 from inboxctl.backends.chatwoot.account import Account, Agent
 from inboxctl.backends.chatwoot.api import ChatwootApi
-from inboxctl.backends.chatwoot.mapping import kind_of, key_of
+from inboxctl.backends.chatwoot.mapping import kind_of
 from inboxctl.conversations.model import (
     CHANNEL_TYPES, ActionRequest, ActionResult, Contact, Conversation, ConversationDetail, ConversationQuery,
     ConversationState, Message)
@@ -105,7 +105,8 @@ class ChatwootConversations:
             for inbox in group.inboxes:
                 kind = kind_of(inbox)
                 channel = kind if kind != "other" else _channel_type(inbox)
-                places[int(inbox["id"])] = Place(group.name, channel, key_of(inbox) or str(inbox.get("name", "")))
+                key = account.channel_key(inbox)
+                places[int(inbox["id"])] = Place(group.name, channel, key or str(inbox.get("name", "")))
         return places
 
     def _inbox_ids(self, account: Account, query: ConversationQuery, places: dict[int, Place]) -> set[int] | None:

@@ -23,7 +23,7 @@ LAYERED = ("routing", "ticket_defaults")
 
 def state_of(account: Account, inbox: dict[str, Any]) -> InboxState:
     inbox_id = int(inbox["id"])
-    return live_state(inbox, account.member_emails(inbox_id), account.rule_of(inbox_id))
+    return live_state(inbox, account.member_emails(inbox_id), account.rule_of(inbox_id), account.channel_key(inbox))
 
 
 def is_channel(inbox: dict[str, Any]) -> bool:

@@ -305,7 +305,7 @@ def key_of(inbox: dict[str, Any]) -> str | None:
     return None
 
 
-def live_state(inbox: dict[str, Any], members: frozenset[str], rule: Rule) -> InboxState:
+def live_state(inbox: dict[str, Any], members: frozenset[str], rule: Rule, key: str | None = None) -> InboxState:
     config = inbox.get("auto_assignment_config") or {}
     fields = {
         "enable_auto_assignment": bool(inbox.get("enable_auto_assignment", True)),
@@ -323,8 +323,8 @@ def live_state(inbox: dict[str, Any], members: frozenset[str], rule: Rule) -> In
     channel = {"widget_color": color.upper() if isinstance(color, str) else color,
                "reply_time": inbox.get("reply_time"), "website_url": inbox.get("website_url") or None,
                "provider": inbox.get("provider") or None}
-    return InboxState(kind=kind_of(inbox), key=key_of(inbox), fields=fields, channel=channel, members=members,
-                      rule=rule)
+    return InboxState(kind=kind_of(inbox), key=key or key_of(inbox), fields=fields, channel=channel,
+                      members=members, rule=rule)
 
 
 # -- state -> requests ---------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ class Marker:
     ticket_defaults: dict[str, Any] | None = None
     overrides: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # channel ident -> table -> keys
     holder_id: int | None = None
+    # Chat and Messenger inboxes are known by name: their keys by Chatwoot inbox id survive a rename there.
+    keys: dict[str, str] = field(default_factory=dict)
     applied: dict[str, str] = field(default_factory=dict)  # setting -> digest of what inboxctl last wrote
     rule_id: int | None = None  # the marker rule itself (not stored in the record)
 
