@@ -44,7 +44,8 @@ class Account:
         self.agents = {agent.id: agent for agent in map(_agent, api.agents())}
         self.teams: dict[int, str] = {int(team["id"]): str(team["name"]) for team in api.teams()}
         self.inboxes = sorted(api.inboxes(), key=lambda inbox: int(inbox["id"]))
-        self.rules = sorted(_automation_rules(api), key=lambda rule: int(rule.get("id", 0)))
+        self.rules_error: AuthenticationError | None = None
+        self.rules = sorted(self._automation_rules(), key=lambda rule: int(rule.get("id", 0)))
         self.markers: dict[str, Marker] = {}
         self.marker_of_inbox: dict[int, Marker] = {}
         self.duplicate_markers: list[int] = []
@@ -53,6 +54,24 @@ class Account:
         self._members: dict[int, frozenset[int]] = {}
         self._team_members: dict[int, frozenset[int]] = {}
         self._lock = threading.Lock()
+
+    def _automation_rules(self) -> list[dict[str, Any]]:
+        try:
+            return self.api.automation_rules()
+        except AuthenticationError as error:
+            if "authorized to do this" not in (error.reason or ""):
+                raise
+            # inboxctl's marks are automation rules, which only administrators may read. Conversations
+            # do not need them (inboxes are then grouped by name); inbox definitions do.
+            self.rules_error = AuthenticationError(
+                "managing inbox definitions on Chatwoot needs an administrator's API token", reason=error.reason,
+                status=error.status, hint="use the access token of an administrator of this account "
+                                          "(Chatwoot: Profile settings > Access token)")
+            return []
+
+    def require_rules(self) -> None:
+        if self.rules_error is not None:
+            raise self.rules_error
 
     def _read_rules(self) -> None:
         for rule in self.rules:
@@ -141,19 +160,6 @@ class Account:
 
     def group(self, name: str) -> Group | None:
         return next((group for group in self.groups() if group.name.lower() == name.lower()), None)
-
-
-def _automation_rules(api: ChatwootApi) -> list[dict[str, Any]]:
-    try:
-        return api.automation_rules()
-    except AuthenticationError as error:
-        if "authorized to do this" not in (error.reason or ""):
-            raise
-        # inboxctl's marks are automation rules, which only administrators may read.
-        raise AuthenticationError("managing inbox definitions on Chatwoot needs an administrator's API token",
-                                  reason=error.reason, status=error.status,
-                                  hint="use the access token of an administrator of this account "
-                                       "(Chatwoot: Profile settings > Access token)") from None
 
 
 def _agent(data: dict[str, Any]) -> Agent:

@@ -93,13 +93,16 @@ class ChatwootBackend(Backend):
                          personal_addresses=tuple(user.email for user in users))
 
     def read_inboxes(self) -> list[LiveInbox]:
-        return live.read_inboxes(self.account())
+        account = self.account()
+        account.require_rules()
+        return live.read_inboxes(account)
 
     def unsupported_settings(self, inbox: InboxDefinition) -> list[CapabilityProblem]:
         return check_inbox(inbox, self._check_context())
 
     def _check_context(self) -> CheckContext:
         account = self.account()
+        account.require_rules()
         existing = {live.ident(kind_of(i), account.channel_key(i)): live_state(i, frozenset(), Rule())
                     for i in account.inboxes if live.is_channel(i)}
         admins = frozenset(agent.email for agent in account.agents.values() if agent.role == "administrator")
@@ -109,7 +112,9 @@ class ChatwootBackend(Backend):
 
     def apply_change(self, change: ResourceChange) -> None:
         try:
-            Writer(self.api, self.account()).apply(change)
+            account = self.account()
+            account.require_rules()
+            Writer(self.api, account).apply(change)
         finally:
             self._forget()
 

@@ -1,0 +1,68 @@
+"""End to end through the CLI: a chatwoot profile pointing at the fake server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ADMIN_TOKEN, CONFIGS, REPO_DIR
+
+
+@pytest.fixture
+def cw(fake, run, monkeypatch):
+    """``inboxctl --profile cw ...`` with the token from the environment, as in CI."""
+    added = run("profile", "add", "cw", "--backend", "chatwoot", "--url", fake.url, "--account-id", "1",
+                "--rate", "500")
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv("INBOXCTL_TOKEN", ADMIN_TOKEN)
+    return lambda *args, input=None: run("--profile", "cw", *args, input=input)
+
+
+def test_apply_the_chatwoot_configs_then_plan_exits_0(cw, fake):
+    applied = cw("apply", str(CONFIGS), "--yes")
+    assert applied.exit_code == 0, applied.output + applied.stderr
+    planned = cw("plan", str(CONFIGS), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output + planned.stderr
+    assert "No changes" in planned.output + planned.stderr
+    assert ADMIN_TOKEN not in applied.output + applied.stderr + planned.output + planned.stderr
+
+
+def test_plan_json_names_the_server_and_never_the_token(cw):
+    planned = cw("plan", str(CONFIGS), "-o", "json")
+    document = json.loads(planned.output)
+    assert document["server"].startswith("Chatwoot at http://127.0.0.1:") and document["summary"]["create"] == 6
+    assert ADMIN_TOKEN not in planned.output
+
+
+def test_a_definition_chatwoot_cannot_hold_is_refused_naming_each_setting(cw, fake):
+    planned = cw("plan", str(REPO_DIR / "configs" / "support.toml"))
+    assert planned.exit_code == 1
+    text = planned.output + planned.stderr
+    assert "routing.mode" in text and "contact owners" in text and "ticket_defaults.pipeline" in text
+    assert {request.method for request in fake.requests} == {"GET"}
+
+
+def test_export_then_plan_is_empty(cw, tmp_path):
+    assert cw("apply", str(CONFIGS), "--yes").exit_code == 0
+    exported = cw("export", "--dir", str(tmp_path))
+    assert exported.exit_code == 0, exported.output + exported.stderr
+    assert sorted(path.name for path in tmp_path.glob("*.toml")) == [
+        "help-center.toml", "partners.toml", "sales.toml", "support.toml"]
+    assert cw("plan", str(tmp_path), "--detailed-exitcode").exit_code == 0
+
+
+def test_conversations_through_the_cli(cw, fake):
+    fake.seed_conversations(30)
+    listed = cw("conv", "list", "--inbox", "Bulk", "--all", "-o", "ids")
+    assert listed.exit_code == 0 and len(listed.output.split()) == 30
+    closed = cw("conv", "close", "--inbox", "Bulk", "--yes", "-o", "json")
+    assert closed.exit_code == 0, closed.output + closed.stderr
+    assert all(c["status"] == "resolved" for c in fake.conversations.values())
+
+
+def test_trash_says_chatwoot_has_none_and_points_to_a_permanent_delete(cw, fake):
+    fake.seed_conversations(2)
+    trashed = cw("conv", "trash", "1", "--yes")
+    assert trashed.exit_code != 0
+    assert "no trash" in trashed.stderr and "delete --permanent" in trashed.stderr
+    assert len(fake.conversations) == 2

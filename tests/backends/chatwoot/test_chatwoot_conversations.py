@@ -1,0 +1,221 @@
+"""Conversations on a fake Chatwoot over real HTTP: listing, showing, and verified (bulk) actions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from conftest import FakeChatwoot, Faults
+
+from fakes.chatwoot_server import AGENT_TOKEN
+from inboxctl.conversations.model import ActionRequest, ConversationQuery
+from inboxctl.errors import AuthenticationError, NotFoundError, UnsupportedError
+
+
+def run(backend, action: str, ids, **request):
+    return list(backend.run_action(ActionRequest(action=action, **request), [str(i) for i in ids]))
+
+
+def pages(fake: FakeChatwoot) -> list[str]:
+    return [r.query.get("page", ["?"])[0] for r in fake.requests_to("GET", r"/conversations$")]
+
+
+# -- listing -----------------------------------------------------------------------------------------
+
+def test_listing_reads_25_per_page_and_stops_at_all_count(fake, backend):
+    fake.seed_conversations(60)
+    listed = list(backend.list_conversations(ConversationQuery()))
+    assert len(listed) == 60 and pages(fake) == ["1", "2", "3"]
+    assert [c.id for c in listed] == [str(n) for n in range(60, 0, -1)]  # newest first
+
+
+def test_listing_is_lazy(fake, backend):
+    fake.seed_conversations(60)
+    assert len(list(backend.list_conversations(ConversationQuery(limit=5)))) == 5
+    assert pages(fake) == ["1"]
+
+
+def test_filters_chatwoot_has_are_sent_to_it(fake, backend):
+    fake.seed_conversations(3)
+    list(backend.list_conversations(ConversationQuery(inbox="Bulk", status="closed", unassigned=True, search="x")))
+    query = fake.requests_to("GET", r"/conversations$")[-1].query
+    inbox_id = next(i["id"] for i in fake.inboxes.values() if i["name"] == "Bulk")
+    assert {k: v[0] for k, v in query.items()} == {"status": "resolved", "assignee_type": "unassigned",
+                                                  "q": "x", "inbox_id": str(inbox_id), "page": "1",
+                                                  "sort_by": "created_at_desc"}
+
+
+def test_filters_chatwoot_lacks_are_applied_here(fake, backend):
+    ids = fake.seed_conversations(30)
+    fake.conversations[ids[0]]["assignee_id"] = 3  # carol
+    fake.conversations[ids[1]]["status"] = "resolved"
+    mine = list(backend.list_conversations(ConversationQuery(assignee="Carol@acme.example")))
+    assert [c.id for c in mine] == [str(ids[0])] and mine[0].assignee == "carol@acme.example"
+    by_contact = list(backend.list_conversations(ConversationQuery(contact="visitor3@example.net")))
+    assert {c.contact for c in by_contact} == {"visitor3@example.net"}
+    open_only = list(backend.list_conversations(ConversationQuery(status="open")))
+    assert str(ids[1]) not in {c.id for c in open_only} and len(open_only) == 29
+    assert list(backend.list_conversations(ConversationQuery(since=timedelta(days=1)))) == []
+
+
+def test_a_definition_inbox_with_several_chatwoot_inboxes_is_listed_as_one(fake, backend):
+    first = fake.add_inbox("Support · support at acme.example", "Channel::Email", email="support@acme.example")
+    second = fake.add_inbox("Support · Website chat", "Channel::WebWidget", website_url="https://acme.example")
+    fake.seed_conversations(3, inbox_id=first)
+    fake.seed_conversations(3, inbox_id=second)
+    listed = list(backend.list_conversations(ConversationQuery(inbox="support")))
+    assert [c.id for c in listed] == ["6", "5", "4", "3", "2", "1"]
+    assert {(c.inbox, c.channel, c.channel_name) for c in listed} == {
+        ("Support", "email", "support@acme.example"), ("Support", "chat", "Website chat")}
+
+
+def test_an_unknown_inbox_fails_before_any_conversation_is_read(fake, backend):
+    with pytest.raises(NotFoundError) as raised:
+        backend.list_conversations(ConversationQuery(inbox="Suport"))
+    assert "did you mean 'Support'" in str(raised.value)
+    assert not fake.requests_to("GET", r"/conversations$")
+
+
+def test_chatwoot_has_no_trash_to_list(fake, backend):
+    fake.seed_conversations(3)
+    assert list(backend.list_conversations(ConversationQuery(trash="only"))) == []
+    assert not fake.requests_to("GET", r"/conversations$")
+
+
+def test_show_a_conversation_with_its_thread_and_comments(fake, backend):
+    [number] = fake.seed_conversations(1)
+    run(backend, "comment", [number], text="Waiting on billing")
+    detail = backend.get_conversation(f"#{number}")
+    assert detail.conversation.subject == f"Question {number}" and detail.contact.email == "visitor0@example.net"
+    assert [m.kind for m in detail.thread] == ["incoming"] and detail.comments[0].body == "Waiting on billing"
+    with pytest.raises(NotFoundError):
+        backend.get_conversation("999")
+
+
+# -- actions -------------------------------------------------------------------------------------------
+
+def test_bulk_close_goes_through_bulk_actions_and_is_verified(fake, backend):
+    ids = fake.seed_conversations(120)
+    results = run(backend, "close", ids)
+    assert Counter(r.outcome for r in results) == {"changed": 120}
+    assert [r.id for r in results] == [str(i) for i in ids]
+    assert results[0].before.status == "open" and results[0].after.status == "closed"
+    bulk = fake.requests_to("POST", r"/bulk_actions$")
+    assert [len(r.body["ids"]) for r in bulk] == [100, 20]
+    assert bulk[0].body["fields"] == {"status": "resolved"} and bulk[0].body["type"] == "Conversation"
+    assert set(fake.writes.values()) == {1}
+
+
+def test_one_conversation_uses_its_own_endpoints(fake, backend):
+    [number] = fake.seed_conversations(1)
+    assert run(backend, "assign", [number], assignee="Dave@acme.example")[0].after.assignee == "dave@acme.example"
+    assert run(backend, "close", [number])[0].after.status == "closed"
+    assert run(backend, "reopen", [number])[0].after.status == "open"
+    assert run(backend, "unassign", [number])[0].after.assignee is None
+    assert [r.path.rsplit("/", 1)[1] for r in fake.requests if r.method == "POST" and "filter" not in r.path] == [
+        "assignments", "toggle_status", "toggle_status", "assignments"]
+    assert fake.requests_to("POST", r"/assignments$")[0].body == {"assignee_id": 4}
+
+
+def test_what_is_already_so_is_unchanged_and_not_written(fake, backend):
+    ids = fake.seed_conversations(3, status="resolved")
+    assert {r.outcome for r in run(backend, "close", ids)} == {"unchanged"}
+    assert not fake.requests_to("POST", r"/bulk_actions$")
+
+
+def test_a_dry_run_writes_nothing(fake, backend):
+    ids = fake.seed_conversations(5)
+    results = run(backend, "close", ids, dry_run=True)
+    assert {(r.outcome, r.dry_run, r.after.status) for r in results} == {("changed", True, "closed")}
+    assert not fake.writes
+
+
+def test_a_precondition_that_no_longer_holds_leaves_the_conversation_alone(fake, backend):
+    ids = fake.seed_conversations(2, assignee_id=3)
+    results = run(backend, "unassign", ids, precondition=(("assignee", "dave@acme.example"),))
+    assert {r.outcome for r in results} == {"failed"} and "carol@acme.example" in results[0].reason
+    assert not fake.writes
+
+
+def test_what_chatwoot_accepts_but_silently_skips_is_reported_and_not_resent(fake, backend):
+    ids = fake.seed_conversations(10)
+    for number in ids[:3]:
+        fake.conversations[number]["_locked"] = True  # the fake's BulkActionsJob skips these
+    results = run(backend, "close", ids)
+    failed = [r for r in results if r.outcome == "failed"]
+    assert [r.id for r in failed] == [str(i) for i in ids[:3]]
+    assert "accepted the change but did not apply it" in failed[0].reason
+    assert len(fake.requests_to("POST", r"/bulk_actions$")) == 1
+
+
+@pytest.mark.parametrize("kind", ["429", "503", "reset"])
+def test_recovery_from_injected_failures(make_backend, kind):
+    with FakeChatwoot(faults=Faults(rate=0.3, kinds=(kind,), seed=3)) as fake:
+        fake.faults.rate, ids, fake.faults.rate = 0.0, fake.seed_conversations(60), 0.3
+        backend = make_backend(fake)
+        results = run(backend, "close", ids)
+        fake.settle()
+        assert Counter(r.outcome for r in results) == {"changed": 60}
+        assert all(c["status"] == "resolved" for c in fake.conversations.values())
+        assert set(fake.writes.values()) == {1}  # nothing written twice, even when an answer was lost
+        assert sum(fake.faults.injected.values()) > 0 and backend.client.stats.retries > 0
+
+
+def test_bulk_close_of_1000_with_10_percent_failures_closes_all_once(make_backend):
+    with FakeChatwoot(faults=Faults(rate=0.0, seed=11)) as fake:
+        ids = fake.seed_conversations(1000)
+        fake.faults.rate = 0.10
+        backend = make_backend(fake)
+        targets = [c.id for c in backend.list_conversations(ConversationQuery(status="open"))]
+        results = run(backend, "close", targets)
+        fake.settle()
+        assert len(targets) == 1000 and Counter(r.outcome for r in results) == {"changed": 1000}
+        assert Counter(c["status"] for c in fake.conversations.values()) == {"resolved": 1000}
+        assert Counter(fake.writes[i] for i in ids) == {1: 1000}  # no duplicate writes
+        injected = fake.faults.injected
+        assert injected["429"] and injected["503"] and injected["reset"] + injected["reset-after"]
+
+
+def test_permanent_delete_needs_an_administrator(fake, make_backend):
+    ids = fake.seed_conversations(2)
+    fake.inbox_members[fake.conversations[ids[0]]["inbox_id"]].add(2)  # bob may see them
+    refused = run(make_backend(fake, token=AGENT_TOKEN), "delete", ids[:1])
+    assert refused[0].outcome == "failed" and "administrators" in refused[0].reason
+    deleted = run(make_backend(fake), "delete", ids)
+    fake.settle()
+    assert {(r.outcome, r.after) for r in deleted} == {("changed", None)} and not fake.conversations
+
+
+def test_a_comment_is_a_private_note(fake, backend):
+    [number] = fake.seed_conversations(1)
+    assert run(backend, "comment", [number], text="Internal")[0].outcome == "changed"
+    assert fake.requests_to("POST", r"/messages$")[0].body == {"content": "Internal", "message_type": "outgoing",
+                                                               "private": True}
+
+
+def test_block_sender_blocks_the_contact_and_hides_the_conversation(fake, backend):
+    [number] = fake.seed_conversations(1)
+    result = run(backend, "block-sender", [number])[0]
+    assert result.after.sender_blocked and result.after.filtered
+    assert fake.contacts[fake.conversations[number]["contact_id"]]["blocked"] is True
+    assert list(backend.list_conversations(ConversationQuery())) == []
+    assert len(list(backend.list_conversations(ConversationQuery(filtered="only")))) == 1
+    assert run(backend, "unblock-sender", [number])[0].after.sender_blocked is False
+
+
+@pytest.mark.parametrize(("action", "words"), [("trash", "delete --permanent"), ("restore", "no trash"),
+                                               ("spam", "block-sender")])
+def test_what_chatwoot_does_not_have_is_refused_and_never_replaced(fake, backend, action, words):
+    ids = fake.seed_conversations(2)
+    with pytest.raises(UnsupportedError) as raised:
+        backend.run_action(ActionRequest(action=action), [str(i) for i in ids])
+    assert words in str(raised.value)
+    assert backend.unsupported_action(action).hint == raised.value.hint
+    assert len(fake.conversations) == 2 and not fake.writes
+
+
+def test_a_bad_token_stops_the_run_instead_of_failing_each_conversation(fake, make_backend):
+    fake.seed_conversations(2)
+    with pytest.raises(AuthenticationError, match="Invalid Access Token"):
+        run(make_backend(fake, token="wrong-token"), "close", [1, 2])
