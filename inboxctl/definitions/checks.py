@@ -17,10 +17,11 @@ def effective(inbox: InboxDefinition, channel: ChannelDefinition, table: str) ->
     return {**inbox.settings[table], **channel.settings.get(table, {})}
 
 
-def check_inbox(inbox: InboxDefinition, *, complete: bool = True) -> list[Problem]:
-    """``complete=False``: some sections were invalid and left out, so skip checks that look across them."""
-    problems = _check_business_hours(inbox)
-    problems += _check_routing(inbox, inbox.settings["routing"], ("routing",))
+def check_inbox(inbox: InboxDefinition, *, complete: bool = True,
+                broken: frozenset[str] = frozenset()) -> list[Problem]:
+    """``complete=False``: some sections were invalid and left out, so skip checks that look across them.
+    ``broken``: the inbox-level tables left out; a channel's overrides are not checked against their defaults."""
+    problems = _check_routing(inbox, inbox.settings["routing"], ("routing",))
     problems += _check_ticket_defaults(inbox, inbox.settings["ticket_defaults"], ("ticket_defaults",))
     problems += _check_blocked_senders(inbox)
     seen: dict[str, ChannelDefinition] = {}
@@ -31,22 +32,34 @@ def check_inbox(inbox: InboxDefinition, *, complete: bool = True) -> list[Proble
                 f"{channel.label} is declared twice in this inbox",
                 f"remove one of them (the first is channels[{seen[channel.ident].index}])"))
         seen[channel.ident] = channel
-        problems += _check_channel(inbox, channel, complete=complete)
+        problems += _check_channel(inbox, channel, complete=complete, broken=broken)
     return problems
 
 
 def check_hours_order(document: dict[str, Any], problem: Any) -> list[Problem]:
-    """Close after open, for every range whose two times are readable, even in an otherwise broken
-    [business_hours] table: that mistake must not hide behind another one in the same range."""
+    """Close after open, and no two ranges of one day overlapping, for every range whose days and
+    times are readable, even in an otherwise broken [business_hours] table (a misspelt timezone,
+    another range's bad day): these mistakes must not hide behind another one in the same table."""
     table = document.get("business_hours")
     hours = table.get("hours") if isinstance(table, dict) else None
     problems = []
+    by_day: dict[str, list[tuple[str, str, int]]] = {}
     for index, entry in enumerate(hours if isinstance(hours, list) else []):
         times = _readable_times(entry)
         if times and times[1] <= times[0]:
             problems.append(problem(("business_hours", "hours", index, "close"),
                                     f"closes at {times[1]}, not after it opens at {times[0]}",
                                     "make close later than open; split a range that crosses midnight in two"))
+        elif times:
+            for day in _readable_days(entry):
+                by_day.setdefault(day, []).append((*times, index))
+    for day, ranges in by_day.items():
+        ranges.sort()
+        for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:], strict=False):
+            if second_open < first_close:
+                problems.append(problem(("business_hours", "hours", second),
+                                        f"on {day}, this range overlaps hours[{first}] (open until {first_close})",
+                                        "make the ranges of one day follow each other without overlapping"))
     return problems
 
 
@@ -57,25 +70,11 @@ def _readable_times(entry: Any) -> tuple[str, str] | None:
         return None
 
 
-def _check_business_hours(inbox: InboxDefinition) -> list[Problem]:
-    """No two ranges of one day overlap. (Ranges that close before they open are reported by
-    ``check_hours_order`` and left out here.)"""
-    hours = (inbox.settings.get("business_hours") or {}).get("hours", [])
-    problems = []
-    by_day: dict[str, list[tuple[str, str, int]]] = {}
-    for index, entry in enumerate(hours):
-        if entry["close"] > entry["open"]:
-            for day in entry["days"]:
-                by_day.setdefault(day, []).append((entry["open"], entry["close"], index))
-    for day, ranges in by_day.items():
-        ranges.sort()
-        for (_, first_close, first), (second_open, _, second) in zip(ranges, ranges[1:], strict=False):
-            if second_open < first_close:
-                problems.append(inbox.problem(
-                    ("business_hours", "hours", second),
-                    f"on {day}, this range overlaps hours[{first}] (open until {first_close})",
-                    "make the ranges of one day follow each other without overlapping"))
-    return problems
+def _readable_days(entry: dict[str, Any]) -> list[str]:
+    try:
+        return formats.normalise_days(entry["days"])
+    except (formats.FormatError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _check_routing(inbox: InboxDefinition, routing: dict[str, Any], path: tuple) -> list[Problem]:
@@ -112,12 +111,13 @@ def _check_blocked_senders(inbox: InboxDefinition) -> list[Problem]:
     return problems
 
 
-def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *, complete: bool) -> list[Problem]:
+def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *, complete: bool,
+                   broken: frozenset[str] = frozenset()) -> list[Problem]:
     path = inbox.channel_path(channel)
     problems = []
-    if "routing" in channel.settings:
+    if "routing" in channel.settings and "routing" not in broken:
         problems += _check_routing(inbox, effective(inbox, channel, "routing"), path + ("routing",))
-    if "ticket_defaults" in channel.settings:
+    if "ticket_defaults" in channel.settings and "ticket_defaults" not in broken:
         problems += _check_ticket_defaults(inbox, effective(inbox, channel, "ticket_defaults"),
                                            path + ("ticket_defaults",))
     if channel.type == "chat":

@@ -7,7 +7,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import ParseError
+from tomlkit.exceptions import KeyAlreadyPresent, ParseError
 
 from inboxctl.definitions import checks
 from inboxctl.definitions.formats import canonical_hours
@@ -69,8 +69,12 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
         document = tomlkit.parse(source).unwrap()
     except ParseError as error:
         message = str(error).split(" at line ")[0]
-        return None, [Problem(Location(file_name, error.line, error.col), "", f"invalid TOML: {message}",
+        # tomlkit counts columns from 0; every other location here (and every editor) from 1
+        return None, [Problem(Location(file_name, error.line, error.col + 1), "", f"invalid TOML: {message}",
                               "check quotes, brackets and commas around this position")]
+    except KeyAlreadyPresent as error:  # a key given twice in one table: tomlkit does not say where
+        return None, [Problem(Location(file_name, _first_failing_line(source), 1), "", f"invalid TOML: {error}",
+                              "give each key once per table: remove or rename one of the two")]
     positions = key_positions(source)
     checker = ShapeChecker()
     settings, complete = _check_document(document, checker)
@@ -78,14 +82,32 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
     problems += checks.check_hours_order(document, lambda *args: _problem(file_name, positions, *args))
     # Sections that passed the shape checks are checked further even when others failed,
     # so that one run reports every mistake in the file.
+    broken = frozenset(key for key in DOCUMENT if key in document and key not in settings)
     inbox = _build_inbox(settings, document, file_name, positions)
-    problems += checks.check_inbox(inbox, complete=complete)
+    problems += checks.check_inbox(inbox, complete=complete, broken=broken)
     if problems:
         return None, problems
     if inbox.settings["business_hours"]:
         hours = inbox.settings["business_hours"]
         hours["hours"] = canonical_hours(hours["hours"])
     return inbox, []
+
+
+def _first_failing_line(source: str) -> int:
+    """The line where parsing first fails: the shortest failing prefix, found by bisection."""
+    lines = source.split("\n")
+    low, high = 1, len(lines)
+    while low < high:
+        middle = (low + high) // 2
+        try:
+            tomlkit.parse("\n".join(lines[:middle]))
+        except KeyAlreadyPresent:
+            high = middle
+            continue
+        except ParseError:  # the prefix cuts a multi-line value short: the duplicate is further on
+            pass
+        low = middle + 1
+    return low
 
 
 def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path, message: str,

@@ -106,9 +106,9 @@ class ShapeChecker:
         for key, spec in fields.items():
             if key in raw:
                 continue
-            if spec.required:
-                self.report(path + (key,), f"missing required key {key!r}",
-                            f"add {key} = ... ({spec.doc})")
+            if spec.required:  # the table is incomplete: INVALID, so that no later check reads it
+                result[key] = self.report(path + (key,), f"missing required key {key!r}",
+                                          f"add {key} = ... ({spec.doc})")
             elif fill_defaults and spec.default is not None:
                 result[key] = copy.deepcopy(spec.default)
         return INVALID if any(value is INVALID for value in result.values()) else result
@@ -139,9 +139,15 @@ class ShapeChecker:
         overrides = {key: raw[key] for key in ("routing", "ticket_defaults") if key in raw}
         rest = {key: value for key, value in raw.items() if key not in overrides}
         normalised = self.table(rest, fields, path, elsewhere=elsewhere)
+        if normalised is not INVALID:
+            # A settings table left at its defaults (gdpr = { enabled = false }) says the same as no
+            # table, which is how export writes it and how a server reads it back.
+            for key in [key for key, value in normalised.items()
+                        if fields[key].kind == TABLE and value == defaults_of(fields[key])]:
+                del normalised[key]
         for key, value in overrides.items():
             checked = self.value(value, fields[key], path + (key,), fill_defaults=False)
-            if normalised is not INVALID:
+            if normalised is not INVALID and checked != {}:  # an empty table overrides nothing
                 normalised[key] = checked
         if normalised is INVALID or any(value is INVALID for value in normalised.values()):
             return INVALID

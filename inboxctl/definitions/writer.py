@@ -15,7 +15,8 @@ from tomlkit.items import AoT, InlineTable, Table
 
 from inboxctl.definitions.formats import compress_days
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
-from inboxctl.definitions.spec import CHANNEL_COMMON, CHANNEL_FIELDS, CHANNEL_KEY, DOCUMENT, TABLE, Field
+from inboxctl.definitions.spec import (
+    CHANNEL_COMMON, CHANNEL_FIELDS, CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT, TABLE, Field)
 
 SECTIONS = ("inbox", "email_filters", "routing", "ticket_defaults", "business_hours")
 SCHEMA_COMMENT = "#:schema {path}\n"
@@ -80,7 +81,9 @@ def without_defaults(form: dict[str, Any]) -> dict[str, Any]:
                                    for channel in value]
         else:
             stripped = _strip(value, DOCUMENT[section].fields, keep=("name",) if section == "inbox" else ())
-            if stripped:
+            # [business_hours] with every key at its default still means "has business hours";
+            # the other tables, left out, read back as their defaults.
+            if stripped or section not in DEFAULTED_TABLES:
                 minimal[section] = stripped
     return minimal
 
@@ -92,7 +95,7 @@ def _strip(table: dict[str, Any], fields: Any, keep: tuple[str, ...] = ()) -> di
         overrides = key in ("routing", "ticket_defaults")  # partial tables: every given key matters
         if spec is not None and spec.kind == TABLE and isinstance(value, dict) and not overrides:
             value = _strip(value, spec.fields)
-            if not value:
+            if not value and spec is fields.get(key):  # but fallback = {} is not the same as no fallback
                 continue
         elif key not in keep and spec is not None and not spec.required and value == spec.default:
             continue
@@ -165,7 +168,7 @@ def _merge_section(document: Any, section: str, old: Any, new: Any, minimal: Any
         del document[section]
     elif section in document:
         _merge_table(document[section], old or {}, new, minimal or {})
-    elif minimal:
+    elif minimal is not None:
         document.add(section, _table(minimal))
 
 
