@@ -102,6 +102,8 @@ class _Problems:
         self.found: dict[tuple[str, tuple], CapabilityProblem] = {}
 
     def add(self, setting: str, path: tuple, reason: str) -> None:
+        if any(setting.startswith(f"{known}.") for known, _ in self.found):
+            return  # "channel.chat.heading" already says it all for "channel.chat.heading.mode"
         self.found.setdefault((setting, path), CapabilityProblem(self.inbox.name, setting, reason, path))
 
     def has(self, setting: str) -> bool:
@@ -125,6 +127,10 @@ def check_inbox(inbox: InboxDefinition, context: CheckContext) -> list[Capabilit
 # -- 1. settings Chatwoot has no place for ------------------------------------------------------
 
 def _check_settings(inbox: InboxDefinition, context: CheckContext, problems: _Problems) -> None:
+    for channel in inbox.channels:
+        if channel.type not in DEFINITION_KINDS:
+            problems.add(f"channel.{channel.type}", inbox.channel_path(channel, "type"),
+                         f"Chatwoot has no {channel.type} inboxes: remove this channel or use another server")
     for setting, path in inbox.explicit_settings():
         if CHATWOOT_CAPABILITIES.supports(setting):
             continue
@@ -132,10 +138,6 @@ def _check_settings(inbox: InboxDefinition, context: CheckContext, problems: _Pr
         if fixed is not _MISSING and _value_at(inbox, path) == fixed:
             continue
         problems.add(setting, path, _reason_for(setting) or f"{context.server} cannot manage this setting")
-    for channel in inbox.channels:
-        if channel.type not in DEFINITION_KINDS:
-            problems.add(f"channel.{channel.type}", inbox.channel_path(channel, "type"),
-                         f"Chatwoot has no {channel.type} inboxes: remove this channel or use another server")
 
 
 _MISSING = object()

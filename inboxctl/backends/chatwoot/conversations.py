@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import heapq
 import itertools
@@ -200,6 +201,7 @@ class _Batch:
         self.owner, self.request, self.ids = owner, request, ids
         self.account = owner.account()
         self.results: dict[str, ActionResult] = {}
+        self.contacts_done: set[int] = set()  # one contact, many conversations: block it once
 
     def run(self) -> list[ActionResult]:
         numbers = {raw: _display_id(raw) for raw in self.ids}
@@ -299,13 +301,17 @@ class _Batch:
             api.add_private_note(number, self.request.text or "")
             return before
         if action == "delete":
-            api.delete_conversation(number)
+            # A retried DELETE may find it already gone: that is what was asked.
+            with contextlib.suppress(NotFoundError):
+                api.delete_conversation(number)
             return None
         blocked = action == "block-sender"
         contact_id = ((raw.get("meta") or {}).get("sender") or {}).get("id")
         if contact_id is None:
             raise BackendError("this conversation has no contact to block")
-        api.set_contact_blocked(int(contact_id), blocked)
+        if int(contact_id) not in self.contacts_done:
+            api.set_contact_blocked(int(contact_id), blocked)
+            self.contacts_done.add(int(contact_id))
         return before.with_changes(sender_blocked=blocked, filtered=blocked)
 
 

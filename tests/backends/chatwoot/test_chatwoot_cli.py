@@ -66,3 +66,11 @@ def test_trash_says_chatwoot_has_none_and_points_to_a_permanent_delete(cw, fake)
     assert trashed.exit_code != 0
     assert "no trash" in trashed.stderr and "delete --permanent" in trashed.stderr
     assert len(fake.conversations) == 2
+
+
+def test_a_permanent_delete_by_id(cw, fake):
+    fake.seed_conversations(3)
+    deleted = cw("conv", "delete", "1", "2", "--permanent", "--yes")
+    assert deleted.exit_code == 0, deleted.output + deleted.stderr
+    fake.settle()
+    assert sorted(fake.conversations) == [3]

@@ -204,6 +204,13 @@ def test_block_sender_blocks_the_contact_and_hides_the_conversation(fake, backen
     assert run(backend, "unblock-sender", [number])[0].after.sender_blocked is False
 
 
+def test_a_sender_of_several_conversations_is_blocked_once(fake, backend):
+    ids = fake.seed_conversations(100)  # 50 visitors, two conversations each
+    results = run(backend, "block-sender", ids)
+    assert {r.outcome for r in results} == {"changed"}
+    assert len(fake.requests_to("PUT", r"/contacts/")) == 50
+
+
 @pytest.mark.parametrize(("action", "words"), [("trash", "delete --permanent"), ("restore", "no trash"),
                                                ("spam", "block-sender")])
 def test_what_chatwoot_does_not_have_is_refused_and_never_replaced(fake, backend, action, words):
