@@ -15,9 +15,12 @@ How a definition maps onto Chatwoot (the README's "Chatwoot" section says the sa
   become inbox members, and the team list is remembered in the ownership marker.
 * **Ownership marker**: one *inactive* automation rule per managed inbox, named
   ``[inboxctl] Support (ownership marker)``, whose description carries ``inboxctl:v1:`` and a JSON
-  record (the Chatwoot inbox ids, ``protect``, the teams and the layout of routing defaults). Rule
-  names are not unique in Chatwoot, so only the description tag counts. ``--prune`` deletes only
-  inboxes that have a marker. No local state file is needed.
+  record: the Chatwoot inbox ids (so a rename in Chatwoot does not move or re-create anything), the
+  chat and page names by inbox id, ``protect``, the teams, and the inbox-level routing defaults with
+  the keys each channel overrides. Rule names are not unique in Chatwoot, so only the description
+  tag counts. ``--prune`` deletes only inboxes that have a marker, and a channel's Chatwoot inbox is
+  deleted only in a managed inbox (Chatwoot deletes an inbox's conversations with it). No local
+  state file is needed.
 * **Routing and ticket-like defaults** become one active automation rule per Chatwoot inbox
   (``[inboxctl] <inbox name> (routing)``, event ``conversation_created``, condition ``inbox_id``,
   actions ``assign_team``, ``assign_agent``, ``change_priority``), tagged the same way.

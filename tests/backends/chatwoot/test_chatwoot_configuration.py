@@ -214,3 +214,20 @@ def test_the_token_never_appears_in_plans_exports_errors_or_logs(fake, backend, 
     texts = [json.dumps(plan.to_dict()), caplog.text, str(raised.value), repr(backend.client),
              *(path.read_text() for path in tmp_path.glob("*.toml"))]
     assert caplog.text and not any(ADMIN_TOKEN in text for text in texts)
+
+
+def test_inbox_defaults_and_channel_overrides_stay_apart(fake, backend, tmp_path):
+    converge(backend, CONFIGS / "support.toml")
+    source = (CONFIGS / "support.toml").read_text()
+    changed = source.replace('teams = ["Tier 1"]\n\n[ticket_defaults]', 'teams = ["Tier 2"]\n\n[ticket_defaults]')
+    changed = changed.replace('ticket_defaults = { priority = "high" }\n', "")
+    (tmp_path / "support.toml").write_text(changed)
+    plan = converge(backend, tmp_path)
+    assert sorted((c.kind, c.channel_key or "", f.path) for c in plan.changes for f in c.fields) == [
+        ("channel", "Website chat", "ticket_defaults.priority"), ("inbox", "", "routing.teams")]
+    assert make_plan(backend, load_definitions([tmp_path])).is_empty()
+    actions = {r["name"]: r["actions"] for r in fake.rules.values() if r["active"]}
+    assert actions["[inboxctl] Support · support at acme.example (routing)"][0]["action_params"] == [2]
+    assert actions["[inboxctl] Support · Website chat (routing)"] == [  # its own team, and now the inbox's priority
+        {"action_name": "assign_team", "action_params": [1]},
+        {"action_name": "change_priority", "action_params": ["medium"]}]
