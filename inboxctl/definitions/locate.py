@@ -8,10 +8,19 @@ Paths are tuples such as ``("channels", 1, "color")`` or ``("business_hours", "h
 
 from __future__ import annotations
 
+import re
+
 Path = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
 
 _BARE_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+_ESCAPED = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b", '"': '"', "\\": "\\"}
+
+
+def _unescape(raw: str) -> str:
+    """A quoted key as the parser reads it: "caf\\u00e9" is the key café."""
+    return _ESCAPE.sub(lambda m: chr(int(m[1][1:], 16)) if len(m[1]) > 1 else _ESCAPED.get(m[1], m[1]), raw)
 
 
 class _Scanner:
@@ -49,11 +58,14 @@ class _Scanner:
     def read_string(self) -> str:
         quote = self.peek()
         if self.text.startswith(quote * 3, self.pos):
-            end = self.text.find(quote * 3, self.pos + 3)
-            while self.text.startswith(quote, end + 3):  # up to two quotes may close the string
-                end += 1
-            value = self.text[self.pos + 3:end]
-            self.pos = end + 3
+            start = self.pos = self.pos + 3
+            # a multi-line basic string may hold an escaped quote, even three: \"""
+            while self.peek() and not self.text.startswith(quote * 3, self.pos):
+                self.pos += 2 if (quote == '"' and self.peek() == "\\") else 1
+            while self.text.startswith(quote, self.pos + 3):  # up to two quotes may close the string
+                self.pos += 1
+            value = self.text[start:self.pos]
+            self.pos += 3
             return value
         start = self.pos + 1
         self.pos = start
@@ -68,7 +80,8 @@ class _Scanner:
         while True:
             self.skip_blank(newlines=False)
             if self.peek() in "\"'":
-                parts.append(self.read_string())
+                basic = self.peek() == '"'
+                parts.append(_unescape(self.read_string()) if basic else self.read_string())
             else:
                 start = self.pos
                 while self.peek() in _BARE_KEY_CHARS and self.peek():
@@ -121,8 +134,10 @@ class _Scanner:
 
     def read_key_value(self, table: Path) -> None:
         start = self.position()
-        path = table + tuple(self.read_key())
-        self.record(path, start)
+        keys = self.read_key()
+        for length in range(1, len(keys) + 1):  # a dotted key also declares its tables: routing.mode -> routing
+            self.record(table + tuple(keys[:length]), start)
+        path = table + tuple(keys)
         self.skip_blank(newlines=False)
         self.pos += 1  # "="
         self.skip_blank(newlines=False)
@@ -146,15 +161,14 @@ class _Scanner:
         self.pos += 2 if is_array else 1
         if not is_array:
             path = self.resolve_header(keys)
-            self.record(path, start)
-            return path
-        parent = self.resolve_header(keys[:-1])
-        array_path = parent + (keys[-1],)
-        index = self.array_of_tables_count.get(array_path, 0)
-        self.array_of_tables_count[array_path] = index + 1
-        self.record(array_path, start)
-        self.record(array_path + (index,), start)
-        return array_path + (index,)
+        else:
+            array_path = self.resolve_header(keys[:-1]) + (keys[-1],)
+            index = self.array_of_tables_count.get(array_path, 0)
+            self.array_of_tables_count[array_path] = index + 1
+            path = array_path + (index,)
+        for length in range(1, len(path) + 1):  # [a.b] also declares a, if nothing did before
+            self.record(path[:length], start)
+        return path
 
     def scan(self) -> dict[Path, Position]:
         table: Path = ()
