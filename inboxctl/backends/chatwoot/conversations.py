@@ -230,7 +230,7 @@ class _Batch:
     def _decide(self, conversation_id: str, raw: dict[str, Any]) -> ActionResult | None:
         """The result when no write is needed (refused, unchanged, dry run); None when one is."""
         before = state_of(raw, self.account)
-        refusal = self._refusal() or _unmet_precondition(self.request, before)
+        refusal = self._refusal() or self.request.unmet_precondition(before)
         if refusal:
             return self._done(conversation_id, "failed", reason=refusal, before=before)
         after = self._expected(before)
@@ -488,22 +488,6 @@ def _message(message: dict[str, Any], contact: dict[str, Any]) -> Message:
     sender = message.get("sender") or (contact if kind == "incoming" else {})
     return Message(kind=kind, author=str(sender.get("email") or sender.get("name") or ""),  # type: ignore[arg-type]
                    body=str(message.get("content") or ""), created_at=_iso(message.get("created_at")))
-
-
-def _unmet_precondition(request: ActionRequest, before: ConversationState) -> str | None:
-    for name, expected in request.precondition:
-        actual = getattr(before, name)
-        if _folded(actual) != _folded(expected):
-            return f"changed since: {name} is now {_shown(actual)}, not {_shown(expected)}; left as is"
-    return None
-
-
-def _folded(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _shown(value: Any) -> str:
-    return "nobody" if value is None else str(value)
 
 
 def _channel_type(inbox: dict[str, Any]) -> str:
