@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 import tomlkit
-from tomlkit.items import AoT, InlineTable, Table
+from tomlkit.items import AoT, Comment, InlineTable, Table, Whitespace
 
 from inboxctl.definitions.formats import compress_days
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
@@ -198,13 +198,48 @@ def _merge_channels(document: Any, written: InboxDefinition, old: list[dict[str,
                 channel, slim = new_by_ident.pop(ident)
                 _merge_table(tables[index], old[index], channel, slim)
             else:
-                del tables[index]
+                _delete_channel(document, tables, index)
+        if not len(tables):  # an empty array of tables would come out as "channels = []" at the top
+            del document["channels"]
+            tables = None
     if new_by_ident:
         if not isinstance(tables, AoT):
             tables = tomlkit.aot()
             document.add("channels", tables)
+        elif len(tables) and not isinstance(tables[-1].value.body[-1][1], Whitespace):
+            tables[-1].add(tomlkit.nl())  # a blank line before the new [[channels]], as between the others
         for _channel, slim in new_by_ident.values():
             tables.append(_table(slim))
+
+
+def _delete_channel(document: Any, tables: AoT, index: int) -> None:
+    """Delete one [[channels]] table. tomlkit files the comment lines just above a header at the end
+    of the table before it: move them, so that each comment stays above the channel it describes."""
+    before = tables[index - 1].value if index else _container_before(document, tables)
+    following = _trailing_comments(tables[index].value)  # they introduce the next channel
+    if before is not None:
+        del before.body[len(before.body) - len(_trailing_comments(before)):]  # they introduced this one
+        before.body.extend(following)
+    del tables[index]
+
+
+def _container_before(document: Any, tables: AoT) -> Any:
+    keys = [item for _, item in document.body]
+    position = next((at for at, item in enumerate(keys) if item is tables), 0)
+    previous = keys[position - 1] if position else None
+    if isinstance(previous, AoT) and len(previous):
+        previous = previous[-1]
+    return previous.value if isinstance(previous, Table) else None
+
+
+def _trailing_comments(container: Any) -> list[tuple[Any, Any]]:
+    """The comment lines that end a table's body, back to the blank line or setting before them."""
+    count = 0
+    for key, item in reversed(container.body):
+        if key is not None or not isinstance(item, Comment):
+            break
+        count += 1
+    return container.body[len(container.body) - count:]
 
 
 def _ident(channel: dict[str, Any]) -> str:
