@@ -5,29 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inboxctl.backends.local.backend import default_database_path
 from inboxctl.cli import output
-
-
-@pytest.fixture(autouse=True)
-def _no_current_user_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("INBOXCTL_USER", raising=False)
-
-
-@pytest.fixture
-def db(run) -> Iterator[sqlite3.Connection]:
-    """The demo workspace's SQLite file, created (and its stale trash purged) by a first command."""
-    assert run("conv", "list", "--limit", "1").exit_code == 0
-    connection = sqlite3.connect(default_database_path())
-    connection.row_factory = sqlite3.Row
-    yield connection
-    connection.close()
 
 
 def listed(run, *args: str) -> list[dict]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import keyring
 import keyring.backend
@@ -15,33 +14,6 @@ from inboxctl.config.profiles import config_file
 CW = ("profile", "add", "cw", "--backend", "chatwoot", "--url", "https://chat.example.com", "--account-id", "1")
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """The system keyring, in memory: no test may touch the real one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
 
 
 def test_add_then_list_marks_the_active_profile(run) -> None:
@@ -178,8 +150,8 @@ def test_hubspot_profiles_are_accepted_but_the_backend_is_not_available_yet(run)
     assert "HubSpot backend, which is not available yet" in result.stderr
 
 
-def test_the_local_profile_never_looks_for_a_token(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    class ExplodingKeyring(MemoryKeyring):
+def test_the_local_profile_never_looks_for_a_token(run, memory_keyring) -> None:
+    class ExplodingKeyring(type(memory_keyring)):  # type: ignore[misc]
         def get_password(self, service: str, username: str) -> str | None:
             raise AssertionError("the local backend must not read the keyring")
 
