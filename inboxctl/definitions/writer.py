@@ -224,9 +224,9 @@ def _delete_channel(document: Any, tables: AoT, index: int) -> None:
 
 
 def _container_before(document: Any, tables: AoT) -> Any:
-    keys = [item for _, item in document.body]
-    position = next((at for at, item in enumerate(keys) if item is tables), 0)
-    previous = keys[position - 1] if position else None
+    items = [item for _, item in document.body]
+    position = next((at for at, item in enumerate(items) if item is tables), 0)
+    previous = items[position - 1] if position else None
     if isinstance(previous, AoT) and len(previous):
         previous = previous[-1]
     return previous.value if isinstance(previous, Table) else None

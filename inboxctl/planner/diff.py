@@ -26,7 +26,14 @@ def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def diff_settings(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     old, new = flatten(before), flatten(after)
     return [FieldChange(path, old.get(path), new.get(path))
-            for path in sorted(old.keys() | new.keys()) if old.get(path) != new.get(path)]
+            for path in sorted(old.keys() | new.keys()) if comparable(old.get(path)) != comparable(new.get(path))]
+
+
+def comparable(value: Any) -> Any:
+    """Lists of names (members, teams, users, blocked senders) are sets: a server may list them in any order."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return sorted(set(value))
+    return value
 
 
 def inbox_settings(inbox: InboxDefinition) -> dict[str, Any]:
@@ -51,15 +58,15 @@ def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> PlannedInbox
                     for c in desired.channels]
         return creation, channels, []
     updates, deletes = _plan_channels(desired, live)
-    return _plan_inbox_update(desired, live), updates, deletes
+    return _plan_inbox_update(desired, live, channels_change=bool(updates or deletes)), updates, deletes
 
 
-def _plan_inbox_update(desired: InboxDefinition, live: LiveInbox) -> ResourceChange | None:
+def _plan_inbox_update(desired: InboxDefinition, live: LiveInbox, *, channels_change: bool) -> ResourceChange | None:
     wanted = inbox_settings(desired)
     fields = diff_settings(inbox_settings(live.definition), wanted)
-    # An unmanaged inbox is adopted (marked managed) only by an apply that changes it: one that
-    # already matches its definition needs no write, so export-then-plan stays empty.
-    if not fields:
+    # An unmanaged inbox is adopted (marked managed) only by an apply that changes it, its settings or
+    # its channels: one that already matches its definition needs no write, so export-then-plan stays empty.
+    if not fields and (live.managed or not channels_change):
         return None
     return ResourceChange(UPDATE, INBOX, desired.name, fields=fields, desired=wanted, adopt=not live.managed)
 
