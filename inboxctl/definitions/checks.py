@@ -23,7 +23,6 @@ def check_inbox(inbox: InboxDefinition, *, complete: bool = True,
     ``broken``: the inbox-level tables left out; a channel's overrides are not checked against their defaults."""
     problems = _check_routing(inbox, inbox.settings["routing"], ("routing",))
     problems += _check_ticket_defaults(inbox, inbox.settings["ticket_defaults"], ("ticket_defaults",))
-    problems += _check_blocked_senders(inbox)
     seen: dict[str, ChannelDefinition] = {}
     for channel in inbox.channels:
         if channel.ident in seen:
@@ -100,14 +99,20 @@ def _check_ticket_defaults(inbox: InboxDefinition, defaults: dict[str, Any], pat
     return problems
 
 
-def _check_blocked_senders(inbox: InboxDefinition) -> list[Problem]:
+def check_blocked_senders(document: dict[str, Any], problem: Any) -> list[Problem]:
+    """Each blocked sender is an address or an @domain. Read in the file's order: the checked list is
+    a sorted set, whose indexes would point at the wrong line."""
+    filters = document.get("email_filters")
+    senders = filters.get("blocked_senders") if isinstance(filters, dict) else None
     problems = []
-    for index, sender in enumerate(inbox.settings["email_filters"]["blocked_senders"]):
-        local, at, domain = sender.partition("@")
-        if not at or "." not in domain or " " in sender:
-            problems.append(inbox.problem(("email_filters", "blocked_senders", index),
-                                          f"{sender!r} is neither an address nor an @domain",
-                                          'write "spammer@example.net" or "@example.net"'))
+    for index, sender in enumerate(senders if isinstance(senders, list) else []):
+        if not isinstance(sender, str) or not sender.strip():
+            continue  # the shape check reports it
+        local, at, domain = sender.strip().partition("@")
+        if not at or "." not in domain or " " in sender.strip():
+            problems.append(problem(("email_filters", "blocked_senders", index),
+                                    f"{sender!r} is neither an address nor an @domain",
+                                    'write "spammer@example.net" or "@example.net"'))
     return problems
 
 

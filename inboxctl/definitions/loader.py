@@ -80,6 +80,7 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
     settings, complete = _check_document(document, checker)
     problems = [_problem(file_name, positions, path, message, fix) for path, message, fix in checker.problems]
     problems += checks.check_hours_order(document, lambda *args: _problem(file_name, positions, *args))
+    problems += checks.check_blocked_senders(document, lambda *args: _problem(file_name, positions, *args))
     # Sections that passed the shape checks are checked further even when others failed,
     # so that one run reports every mistake in the file.
     broken = frozenset(key for key in DOCUMENT if key in document and key not in settings)

@@ -76,15 +76,21 @@ class Resolver:
         if pipeline and "pipeline" in given:
             given["pipeline"] = pipeline.name
         stage = effective_defaults.get("stage")
-        if pipeline and stage and "stage" in given:
+        # A channel that switches pipeline and keeps the inbox's stage needs that stage in its new pipeline.
+        if pipeline and stage and ("stage" in given or "pipeline" in given):
             stages = {name.lower(): name for name in pipeline.stages}
             if stage.lower() in stages:
-                given["stage"] = stages[stage.lower()]
-            else:
+                if "stage" in given:
+                    given["stage"] = stages[stage.lower()]
+            elif "stage" in given:
                 suggestion = did_you_mean(stage, list(pipeline.stages))
                 self.problems.append(inbox.problem(
                     path + ("stage",), f"stage {stage!r} is not in pipeline {pipeline.name!r}",
                     f'did you mean "{suggestion}"?' if suggestion else "stages: " + ", ".join(pipeline.stages)))
+            else:
+                self.problems.append(inbox.problem(
+                    path + ("pipeline",), f"the inbox's stage {stage!r} is not in pipeline {pipeline.name!r}",
+                    "set stage here too, one of: " + ", ".join(pipeline.stages)))
         owner = given.get("owner", "conversation_owner")
         if owner != "conversation_owner":
             self.user(inbox, path + ("owner",), owner)

@@ -243,3 +243,32 @@ def test_json_output_of_valid_files_names_the_inboxes(run, tmp_path: Path) -> No
     result = run("validate", str(tmp_path), "-o", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"valid": True, "inboxes": ["Help", "Sales"], "problems": []}
+
+
+def test_a_bad_blocked_sender_is_reported_on_its_own_line(run, tmp_path: Path) -> None:
+    # the checked list is a sorted set; the location must still be the file's own line
+    path = write(tmp_path, "a.toml", '[inbox]\nname = "A"\n\n[email_filters]\nblocked_senders = [\n'
+                                     '  "zed@spam.example",\n  "not an address",\n  " @ok.example",\n]\n')
+    found = problems_in(run("validate", str(path)).stderr)
+    assert list(found) == ["email_filters.blocked_senders[1]"]
+    assert (found["email_filters.blocked_senders[1]"]["line"], found["email_filters.blocked_senders[1]"]["column"]) \
+        == ("7", "3")
+    assert "'not an address' is neither an address nor an @domain" in found["email_filters.blocked_senders[1]"][
+        "message"]
+
+
+def test_a_channel_switching_pipeline_must_not_keep_a_stage_its_pipeline_lacks(run, tmp_path: Path) -> None:
+    # validate cannot know the server's stages; plan does, and says where and how to fix it
+    path = write(tmp_path, "a.toml", '[inbox]\nname = "A"\n\n[ticket_defaults]\npipeline = "Support Pipeline"\n'
+                                     'stage = "Waiting on contact"\n\n[[channels]]\ntype = "form"\n'
+                                     'form = "Billing question"\nticket_defaults = { pipeline = "Billing Pipeline" }\n')
+    assert run("validate", str(path)).exit_code == 0
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{path}:11:21: channels[0].ticket_defaults.pipeline: the inbox's stage 'Waiting on contact' is not in "
+        "pipeline 'Billing Pipeline'\n    fix: set stage here too, one of: New, In progress, Resolved\n")
+    fixed = path.read_text(encoding="utf-8").replace('{ pipeline = "Billing Pipeline" }',
+                                                     '{ pipeline = "Billing Pipeline", stage = "new" }')
+    path.write_text(fixed, encoding="utf-8")
+    assert run("plan", str(path)).exit_code == 0
