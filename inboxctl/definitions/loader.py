@@ -69,6 +69,8 @@ def parse_definition(source: str, file_name: str) -> tuple[InboxDefinition | Non
         document = tomlkit.parse(source).unwrap()
     except ParseError as error:
         message = str(error).split(" at line ")[0]
+        if "'\\x00'" in message and "\x00" not in source:  # tomlkit's name for the end of the file
+            message = "the file ends before an array, inline table or string is closed"
         # tomlkit counts columns from 0; every other location here (and every editor) from 1
         return None, [Problem(Location(file_name, error.line, error.col + 1), "", f"invalid TOML: {message}",
                               "check quotes, brackets and commas around this position")]

@@ -272,3 +272,12 @@ def test_a_channel_switching_pipeline_must_not_keep_a_stage_its_pipeline_lacks(r
                                                      '{ pipeline = "Billing Pipeline", stage = "new" }')
     path.write_text(fixed, encoding="utf-8")
     assert run("plan", str(path)).exit_code == 0
+
+
+def test_a_file_cut_short_says_so(run, tmp_path: Path) -> None:
+    path = write(tmp_path, "cut.toml", '[inbox]\nname = "A"\nmembers = [\n  "alice@acme.example",\n')
+    result = run("validate", str(path))
+    assert result.exit_code == 5
+    assert result.stderr.startswith(f"{path}:4:1: invalid TOML: the file ends before an array, inline table or "
+                                    "string is closed\n")
+    assert "\\x00" not in result.stderr  # tomlkit's end-of-file marker is not shown to the user
