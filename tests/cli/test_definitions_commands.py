@@ -243,3 +243,12 @@ def test_local_reset_rebuilds_the_demo_workspace(run, applied: Path) -> None:
     assert run("plan", str(applied), "--detailed-exitcode").exit_code == 2
     count = sqlite3.connect(default_database_path()).execute("SELECT count(*) FROM conversations").fetchone()[0]
     assert count == 20
+
+
+def test_renaming_a_channel_by_case_only_is_applied(run, applied: Path) -> None:
+    support = applied / "support.toml"
+    support.write_text(support.read_text().replace('name = "Website chat"', 'name = "Website Chat"'))
+    plan = run("plan", str(applied)).stdout
+    assert 'name: "Website chat" → "Website Chat"' in plan
+    assert run("apply", str(applied), "--yes").exit_code == 0
+    assert run("plan", str(applied), "--detailed-exitcode").exit_code == 0

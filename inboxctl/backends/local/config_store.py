@@ -113,8 +113,9 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
         db.execute("INSERT INTO channels (inbox_id, type, key, settings) VALUES (?, ?, ?, ?)",
                    (inbox["id"], kind, key, stored))
     else:
-        db.execute("UPDATE channels SET settings = ? WHERE type = ? AND key = ? AND inbox_id = ?",
-                   (stored, kind, key, inbox["id"]))
+        # The key column is case-insensitive, so this also applies a rename that changes only case.
+        db.execute("UPDATE channels SET settings = ?, key = ? WHERE type = ? AND key = ? AND inbox_id = ?",
+                   (stored, key, kind, key, inbox["id"]))
 
 
 # -- the domain's rules, enforced by the server ----------------------------------------------
