@@ -22,7 +22,11 @@ def all_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list
     return found
 
 
-@pytest.mark.parametrize("path,command", all_commands(), ids=lambda value: " ".join(value) if isinstance(value, tuple) else "")
+def _command_id(value: object) -> str:
+    return " ".join(value) if isinstance(value, tuple) else ""
+
+
+@pytest.mark.parametrize("path,command", all_commands(), ids=_command_id)
 def test_every_command_has_help(run, path: tuple[str, ...], command: click.Command) -> None:
     assert command.help, f"inboxctl {' '.join(path)} has no help text"
     result = run(*path, "--help")
@@ -55,7 +59,8 @@ def test_version(run) -> None:
     assert run("--version").stdout.startswith("inboxctl, version ")
 
 
-@pytest.mark.parametrize("shell,file_name", [("bash", "inboxctl.bash"), ("zsh", "_inboxctl"), ("fish", "inboxctl.fish")])
+@pytest.mark.parametrize("shell,file_name",
+                         [("bash", "inboxctl.bash"), ("zsh", "_inboxctl"), ("fish", "inboxctl.fish")])
 def test_completion_scripts_are_in_sync(shell: str, file_name: str) -> None:
     result = CliRunner().invoke(cli, [], prog_name="inboxctl", env={"_INBOXCTL_COMPLETE": f"{shell}_source"})
     # Click versions differ only in the final newline of these templates.
@@ -65,7 +70,8 @@ def test_completion_scripts_are_in_sync(shell: str, file_name: str) -> None:
 
 def test_completion_offers_commands() -> None:
     result = CliRunner().invoke(cli, [], prog_name="inboxctl",
-                                env={"_INBOXCTL_COMPLETE": "bash_complete", "COMP_WORDS": "inboxctl pl", "COMP_CWORD": "1"})
+                                env={"_INBOXCTL_COMPLETE": "bash_complete", "COMP_WORDS": "inboxctl pl",
+                                     "COMP_CWORD": "1"})
     assert "plan" in result.stdout
 
 

@@ -21,7 +21,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
 
 
 def all_commands() -> list[click.Command]:
-    commands = []
+    commands: list[click.Command] = []
     for module_name, attributes in COMMAND_MODULES.items():
         module = importlib.import_module(f"inboxctl.cli.commands.{module_name}")
         commands.extend(getattr(module, attribute) for attribute in attributes)
