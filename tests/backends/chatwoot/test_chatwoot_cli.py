@@ -74,3 +74,13 @@ def test_a_permanent_delete_by_id(cw, fake):
     assert deleted.exit_code == 0, deleted.output + deleted.stderr
     fake.settle()
     assert sorted(fake.conversations) == [3]
+
+
+def test_a_permanent_delete_by_filter_looks_at_every_conversation(cw, fake):
+    """Chatwoot has no trash, so "only what is in trash" would select nothing there."""
+    fake.seed_conversations(3)
+    fake.seed_conversations(2, status="resolved")
+    deleted = cw("conv", "delete", "--permanent", "--inbox", "Bulk", "--status", "closed", "--yes")
+    assert deleted.exit_code == 0, deleted.output + deleted.stderr
+    fake.settle()
+    assert sorted(fake.conversations) == [1, 2, 3]

@@ -120,7 +120,8 @@ unblock_sender = _simple(
 
 @click.command("delete", help=_doc(
     "Delete conversations in trash for good, with their tickets (F55). Irreversible: undo cannot bring them "
-    "back. Only conversations already in trash can be deleted; filters look in trash only.",
+    "back. Only conversations already in trash can be deleted; filters look in trash only. On a server "
+    "without trash (Chatwoot), filters look at every conversation.",
     "  inboxctl conv delete 42 --permanent\n"
     "  inboxctl conv delete --permanent --inbox Sales --dry-run\n"
     "  inboxctl conv delete --permanent --inbox Sales --yes"))
@@ -131,7 +132,9 @@ def delete(app: AppContext, args: ActionArgs, permanent: bool) -> None:
     if not permanent:
         raise UsageError("delete is permanent and needs --permanent",
                          hint="to move conversations to trash, where they can be restored, use: inboxctl conv trash")
-    run_action_command(app, args, lambda session: ActionRequest(action="delete"), scope=IN_TRASH)
+    has_trash = "trash" in app.backend().capabilities.conversation_actions
+    run_action_command(app, args, lambda session: ActionRequest(action="delete"),
+                       scope=IN_TRASH if has_trash else None)
 
 
 @click.command("comment", help=_doc(
