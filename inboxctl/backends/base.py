@@ -129,6 +129,11 @@ class Backend(ABC):
     def apply_change(self, change: ResourceChange) -> None:
         """Make one planned change. Must be safe to re-run after a partial failure."""
 
+    def consequences(self, change: ResourceChange) -> list[str]:
+        """What else a planned change would do that its reviewer must see before applying it,
+        such as conversations deleted together with an inbox. Read-only."""
+        return []
+
     def unsupported_settings(self, inbox: InboxDefinition) -> list[CapabilityProblem]:
         """Settings of ``inbox`` this server cannot manage, checked before any write."""
         server = self.capabilities.server

@@ -22,6 +22,7 @@ def change_lines(change: ResourceChange) -> list[str]:
     if change.adopt:
         title += "  (adopt: an existing inbox inboxctl will manage from now on)"
     lines = [click.style(title, fg=colour, bold=True)]
+    lines += [click.style(f"    ! {warning}", fg="red", bold=True) for warning in change.warnings]
     for field in change.fields:
         if change.action == CREATE:
             lines.append(f"    {field.path} = {show(field.after)}")

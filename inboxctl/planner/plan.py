@@ -32,6 +32,7 @@ class ResourceChange:
     fields: list[FieldChange] = field(default_factory=list)
     desired: dict[str, Any] | None = None  # the full normalised settings to write (create/update)
     adopt: bool = False  # an existing inbox that inboxctl starts managing
+    warnings: list[str] = field(default_factory=list)  # side effects the server would add (conversations lost...)
 
     @property
     def address(self) -> str:

@@ -25,6 +25,9 @@ def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool =
     if problems:
         raise PlanError(problems)
     changes, notes = plan_changes(inboxes, live, prune=prune)
+    for change in changes:
+        if change.action == DELETE:
+            change.warnings = backend.consequences(change)
     deletes = [change for change in changes if change.action == DELETE and change.kind == INBOX]
     if len(deletes) > max_deletes:
         raise RefusedError(f"the plan deletes {len(deletes)} inboxes, more than --max-deletes {max_deletes}: "

@@ -252,3 +252,14 @@ def test_renaming_a_channel_by_case_only_is_applied(run, applied: Path) -> None:
     assert 'name: "Website chat" → "Website Chat"' in plan
     assert run("apply", str(applied), "--yes").exit_code == 0
     assert run("plan", str(applied), "--detailed-exitcode").exit_code == 0
+
+
+def test_pruning_an_inbox_warns_how_many_conversations_go_with_it(run, applied: Path) -> None:
+    (applied / "sales.toml").unlink()
+    plan = run("plan", str(applied), "--prune")
+    count = sqlite3.connect(default_database_path()).execute(
+        "SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE i.name = 'Sales'").fetchone()[0]
+    assert count > 0
+    assert f'- delete inbox "Sales"\n    ! its {count} conversations will be deleted with it' in plan.stdout
+    document = json.loads(run("plan", str(applied), "--prune", "-o", "json").stdout)
+    assert document["changes"][-1]["warnings"] == [f"its {count} conversations will be deleted with it"]

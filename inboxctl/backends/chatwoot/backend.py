@@ -17,6 +17,7 @@ from inboxctl.backends.chatwoot.conversations import ChatwootConversations, Sett
 from inboxctl.backends.chatwoot.mapping import Rule, kind_of, live_state
 from inboxctl.errors import AuthenticationError, UnsupportedError, UsageError
 from inboxctl.http import HttpClient
+from inboxctl.planner.plan import DELETE
 
 if TYPE_CHECKING:
     from inboxctl.conversations.model import (
@@ -117,6 +118,19 @@ class ChatwootBackend(Backend):
             Writer(self.api, account).apply(change)
         finally:
             self._forget()
+
+    def consequences(self, change: ResourceChange) -> list[str]:
+        account = self.account()
+        group = account.group(change.inbox) if change.action == DELETE else None
+        if group is None:
+            return []
+        warnings = []
+        for inbox in Writer(self.api, account).doomed_inboxes(group, change):
+            count = self.api.conversation_count({"inbox_id": inbox["id"], "status": "all"})
+            if count:
+                warnings.append(f"Chatwoot deletes inbox {inbox.get('name')!r} with its {count} "
+                                f"conversation{'s' if count != 1 else ''}")
+        return warnings
 
     def _forget(self) -> None:
         with self._lock:

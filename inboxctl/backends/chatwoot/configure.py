@@ -130,9 +130,7 @@ class Writer:
         if group is None:
             return
         marker = _managed(group, change, what=f"delete the {change.channel_type} channel {change.channel_key!r}")
-        wanted = ident(change.channel_type or "", _channel_key(change.channel_type or "", change.channel_key or ""))
-        doomed = [inbox for inbox in group.inboxes
-                  if is_channel(inbox) and self.ident_of(inbox) == wanted]
+        doomed = self.doomed_inboxes(group, change)
         if len(doomed) == len(group.inboxes):
             # The last Chatwoot inbox of the definition inbox: keep its members and settings somewhere.
             live = read_group(self.account, group).definition
@@ -144,8 +142,15 @@ class Writer:
         for inbox in doomed:
             self.remove_inbox(int(inbox["id"]))
             marker.inbox_ids = [i for i in marker.inbox_ids if i != int(inbox["id"])]
-        marker.overrides.pop(wanted, None)
+        marker.overrides.pop(_channel_ident(change), None)
         self.save_marker(marker)
+
+    def doomed_inboxes(self, group: Group, change: ResourceChange) -> list[dict[str, Any]]:
+        """The Chatwoot inboxes a delete change removes (Chatwoot deletes their conversations with them)."""
+        if change.kind == INBOX:
+            return list(group.inboxes)
+        wanted = _channel_ident(change)
+        return [inbox for inbox in group.inboxes if is_channel(inbox) and self.ident_of(inbox) == wanted]
 
     def ident_of(self, inbox: dict[str, Any]) -> str:
         return ident(kind_of(inbox), self.account.channel_key(inbox))
@@ -260,6 +265,10 @@ class Writer:
 
 def _channel_key(kind: str, key: str) -> str:
     return key.lower() if kind == "email" else key
+
+
+def _channel_ident(change: ResourceChange) -> str:
+    return ident(change.channel_type or "", _channel_key(change.channel_type or "", change.channel_key or ""))
 
 
 def _managed(group: Group, change: ResourceChange, *, what: str) -> Marker:

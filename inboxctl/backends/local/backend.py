@@ -86,6 +86,9 @@ class LocalBackend(Backend):
     def apply_change(self, change: ResourceChange) -> None:
         config_store.apply_change(self.store, change)
 
+    def consequences(self, change: ResourceChange) -> list[str]:
+        return config_store.consequences(self.store, change)
+
     # -- conversations -----------------------------------------------------------------------
     def list_conversations(self, query: ConversationQuery) -> Iterator[Conversation]:
         from inboxctl.backends.local import conversations

@@ -118,6 +118,16 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
                    (stored, key, kind, key, inbox["id"]))
 
 
+def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
+    """Deleting an inbox deletes its conversations; a deleted channel's conversations stay in the inbox."""
+    if change.kind != INBOX or change.action != DELETE:
+        return []
+    count = store.connection.execute(
+        "SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE i.name = ?",
+        (change.inbox,)).fetchone()[0]
+    return [f"its {count} conversation{'s' if count != 1 else ''} will be deleted with it"] if count else []
+
+
 # -- the domain's rules, enforced by the server ----------------------------------------------
 
 def _check_channel_rules(db: sqlite3.Connection, kind: str, key: str, settings: dict[str, Any]) -> None:

@@ -231,3 +231,16 @@ def test_inbox_defaults_and_channel_overrides_stay_apart(fake, backend, tmp_path
     assert actions["[inboxctl] Support · Website chat (routing)"] == [  # its own team, and now the inbox's priority
         {"action_name": "assign_team", "action_params": [1]},
         {"action_name": "change_priority", "action_params": ["medium"]}]
+
+
+def test_the_plan_warns_that_chatwoot_deletes_conversations_with_a_channel(fake, backend, tmp_path):
+    converge(backend, CONFIGS / "sales.toml")
+    chat = next(i for i, inbox in fake.inboxes.items() if inbox["name"] == "Sales · Pricing page chat")
+    fake.seed_conversations(3, inbox_id=chat)
+    fake.seed_conversations(2, inbox_id=chat, status="resolved")
+    header, email, _chat = (CONFIGS / "sales.toml").read_text().split("[[channels]]")[:3]
+    (tmp_path / "sales.toml").write_text(header + "[[channels]]" + email)  # the chat channel is removed
+    plan = make_plan(backend, load_definitions([tmp_path]))
+    deleted = [change for change in plan.changes if change.action == "delete"]
+    assert [change.channel_key for change in deleted] == ["Pricing page chat"]
+    assert deleted[0].warnings == ["Chatwoot deletes inbox 'Sales · Pricing page chat' with its 5 conversations"]
