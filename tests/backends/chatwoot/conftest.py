@@ -10,19 +10,15 @@ from typing import Any
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parents[2]
-REPO_DIR = TESTS_DIR.parent
 if str(TESTS_DIR) not in sys.path:  # tests/fakes is shared with the benchmark, not a package
     sys.path.insert(0, str(TESTS_DIR))
 
-from fakes.chatwoot_server import ADMIN_TOKEN, FakeChatwoot, Faults  # noqa: E402
+from fakes.chatwoot_server import ADMIN_TOKEN, FakeChatwoot  # noqa: E402
+
+from fakes.chatwoot_setup import FAST_CLIENT, FAST_SETTLE  # noqa: E402
 
 from inboxctl.backends.chatwoot.backend import ChatwootBackend  # noqa: E402
 from inboxctl.backends.chatwoot.conversations import Settle  # noqa: E402
-
-CONFIGS = REPO_DIR / "configs" / "chatwoot"
-# Retries and read-backs wait milliseconds here, not seconds: the fake applies bulk actions 10 ms later.
-FAST_CLIENT = {"backoff_base": 0.005, "backoff_cap": 0.02, "max_attempts": 8, "timeout": (2.0, 5.0)}
-FAST_SETTLE = Settle(first_wait=0.02, max_wait=1.0)
 
 
 @pytest.fixture
@@ -51,5 +47,3 @@ def make_backend() -> Iterator[Callable[..., ChatwootBackend]]:
 def backend(fake: FakeChatwoot, make_backend: Callable[..., ChatwootBackend]) -> ChatwootBackend:
     return make_backend(fake)
 
-
-__all__ = ["ADMIN_TOKEN", "CONFIGS", "FakeChatwoot", "Faults"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS, REPO_DIR
+from fakes.chatwoot_setup import CONFIGS, REPO_DIR
 
 from inboxctl.backends.chatwoot.capabilities import CheckContext, check_inbox
 from inboxctl.backends.chatwoot.mapping import InboxState, Rule

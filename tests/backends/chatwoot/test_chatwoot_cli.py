@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ADMIN_TOKEN, CONFIGS, REPO_DIR
+from fakes.chatwoot_server import ADMIN_TOKEN
+from fakes.chatwoot_setup import CONFIGS, REPO_DIR
 
 
 @pytest.fixture

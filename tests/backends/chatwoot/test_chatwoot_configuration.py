@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_TOKEN, CONFIGS, FakeChatwoot
+from fakes.chatwoot_server import ADMIN_TOKEN, FakeChatwoot
+from fakes.chatwoot_setup import CONFIGS
 
 from fakes.chatwoot_server import AGENT_TOKEN
 from inboxctl.backends.chatwoot.backend import ChatwootBackend

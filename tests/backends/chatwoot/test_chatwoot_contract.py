@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONFIGS, REPO_DIR
+from fakes.chatwoot_setup import CONFIGS, REPO_DIR
 
 from inboxctl.conversations.model import ActionRequest, ConversationQuery
 from inboxctl.definitions.loader import load_definitions

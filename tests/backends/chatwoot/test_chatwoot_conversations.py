@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from conftest import FakeChatwoot, Faults
+from fakes.chatwoot_server import FakeChatwoot, Faults
 
 from fakes.chatwoot_server import AGENT_TOKEN
 from inboxctl.conversations.model import ActionRequest, ConversationQuery

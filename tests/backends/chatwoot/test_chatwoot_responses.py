@@ -6,7 +6,7 @@ import json
 
 import pytest
 import responses
-from conftest import FAST_CLIENT, FAST_SETTLE
+from fakes.chatwoot_setup import FAST_CLIENT, FAST_SETTLE
 
 from inboxctl.backends.chatwoot.backend import ChatwootBackend
 from inboxctl.conversations.model import ActionRequest, ConversationQuery
