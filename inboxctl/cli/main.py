@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -64,7 +65,7 @@ def _configure_logging(verbose: int, debug: bool) -> None:
               help="Server profile to use (default: the active profile, else 'local'). Env: INBOXCTL_PROFILE.")
 @click.option("-v", "--verbose", count=True, help="Say more about what is happening (on stderr).")
 @click.option("--debug", is_flag=True, help="Log HTTP calls (tokens redacted) and show tracebacks of internal errors.")
-@click.option("--no-color", is_flag=True, envvar="NO_COLOR", help="Never colour the output. Env: NO_COLOR.")
+@click.option("--no-color", is_flag=True, help="Never colour the output. Also when NO_COLOR is set to anything.")
 @click.pass_context
 def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool, no_color: bool) -> None:
     """Manage shared conversation inboxes as code, and their conversations in bulk.
@@ -79,6 +80,7 @@ def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool,
       inboxctl conv close --inbox Support --older-than 30d --dry-run
     """
     _configure_logging(verbose, debug)
+    no_color = no_color or bool(os.environ.get("NO_COLOR"))  # no-color.org: any non-empty value
     app = AppContext(profile_name=profile_name, verbose=verbose, debug=debug, color=False if no_color else None)
     if no_color:
         ctx.color = False

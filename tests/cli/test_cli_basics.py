@@ -104,3 +104,10 @@ def test_json_schema_and_loader_reject_the_same_unknown_keys() -> None:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(tomlkit.parse(source).unwrap(), document_schema())
         assert parse_definition(source, "x.toml")[1]
+
+
+@pytest.mark.parametrize("value", ["1", "anything", "true"])
+def test_no_color_accepts_any_non_empty_value(run, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("NO_COLOR", value)
+    result = run("validate", str(ROOT / "configs"))
+    assert result.exit_code == 0, result.stderr
