@@ -30,6 +30,10 @@ def report_error(error: BaseException, *, debug: bool) -> int:
     if isinstance(error, click.ClickException):
         error.show()
         return int(ExitCode.ERROR)
+    if isinstance(error, OSError) and error.filename:
+        # A path the user gave that cannot be read or written: their environment, not a bug.
+        click.secho(f"Error: {error.filename}: {error.strerror or error}", fg="red", err=True)
+        return int(ExitCode.ERROR)
     if isinstance(error, (KeyboardInterrupt, click.exceptions.Abort)):
         click.echo("Interrupted.", err=True)
         return int(ExitCode.INTERRUPTED)

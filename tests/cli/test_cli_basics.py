@@ -111,3 +111,15 @@ def test_no_color_accepts_any_non_empty_value(run, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NO_COLOR", value)
     result = run("validate", str(ROOT / "configs"))
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_unwritable_output_path_is_a_clear_error_not_a_bug(run, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "plan.json"
+    result = run("plan", str(ROOT / "configs"), "--out", str(missing))
+    assert result.exit_code == 1
+    assert f"Error: {missing}: No such file or directory" in result.stderr
+    assert "bug" not in result.stderr
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    exported = run("export", "--dir", str(blocker / "sub"))
+    assert exported.exit_code == 1 and "bug" not in exported.stderr
