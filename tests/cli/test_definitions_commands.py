@@ -263,3 +263,13 @@ def test_pruning_an_inbox_warns_how_many_conversations_go_with_it(run, applied: 
     assert f'- delete inbox "Sales"\n    ! its {count} conversations will be deleted with it' in plan.stdout
     document = json.loads(run("plan", str(applied), "--prune", "-o", "json").stdout)
     assert document["changes"][-1]["warnings"] == [f"its {count} conversations will be deleted with it"]
+
+
+def test_a_corrupt_local_file_is_a_clear_error_and_reset_repairs_it(run, inboxctl_home: Path) -> None:
+    inboxctl_home.mkdir(parents=True)
+    default_database_path().write_text("not a database at all")
+    result = run("plan", str(CONFIGS))
+    assert result.exit_code == 1
+    assert "is not a usable inboxctl database" in result.stderr and "inboxctl local reset --yes" in result.stderr
+    assert run("local", "reset", "--yes", "--conversations", "0").exit_code == 0
+    assert run("plan", str(CONFIGS)).exit_code == 0

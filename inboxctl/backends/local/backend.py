@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inboxctl.backends.base import Backend, Capabilities, Directory, FacebookPage, LiveInbox, Pipeline, Team, User
 from inboxctl.backends.local import config_store
 from inboxctl.backends.local.seed import DEFAULT_CONVERSATIONS, seed_demo_workspace
-from inboxctl.backends.local.store import Clock, LocalStore
+from inboxctl.backends.local.store import SCHEMA_VERSION, Clock, LocalStore
 from inboxctl.config.paths import data_dir
+from inboxctl.errors import BackendError
 
 if TYPE_CHECKING:
     from inboxctl.conversations.model import (
@@ -41,7 +43,7 @@ class LocalBackend(Backend):
         """Open the file at ``path``, creating it with the demo workspace on first use."""
         if not path.exists():
             _create_atomically(path, clock=clock, conversations=conversations)
-        return cls(LocalStore(path, clock=clock))
+        return cls(_open_checked(path, clock))
 
     @classmethod
     def open_default(cls) -> LocalBackend:
@@ -107,6 +109,21 @@ class LocalBackend(Backend):
 
     def close(self) -> None:
         self.store.close()
+
+
+def _open_checked(path: Path, clock: Clock | None) -> LocalStore:
+    """Open an existing file, refusing one that is not a database of this version of inboxctl."""
+    fix = "rebuild it with `inboxctl local reset --yes` (everything in it is lost)"
+    try:
+        store = LocalStore(path, clock=clock)
+        version = store.meta("schema_version")
+    except sqlite3.DatabaseError as error:
+        raise BackendError(f"{path} is not a usable inboxctl database", reason=str(error), hint=fix) from error
+    if version != str(SCHEMA_VERSION):
+        store.close()
+        raise BackendError(f"{path} was made by another version of inboxctl (schema {version}, "
+                           f"expected {SCHEMA_VERSION})", hint=fix)
+    return store
 
 
 def _create_atomically(path: Path, *, clock: Clock | None, conversations: int) -> None:
