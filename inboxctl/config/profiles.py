@@ -21,7 +21,6 @@ and replaced atomically so an interrupted write never leaves half a file.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import re
@@ -36,6 +35,7 @@ from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
 from inboxctl.config.paths import config_dir
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.errors import UsageError
 
 LOCAL = "local"
@@ -169,9 +169,9 @@ def _check_environment_for_local(profile: Profile, *, url: str) -> None:
 
 def _unknown_profile(name: str, config: _ConfigFile, *, selected_by: str | None) -> UsageError:
     known = [LOCAL, *config.profiles()]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)  # 0.5: "cx" finds "cw"
+    close = did_you_mean(name, known, cutoff=0.5)  # 0.5: "cx" finds "cw"
     source = f" (selected by {selected_by})" if selected_by and selected_by != "default" else ""
-    hint = (f'did you mean "{close[0]}"? ' if close else "") + f"known profiles: {', '.join(known)}"
+    hint = (f'did you mean "{close}"? ' if close else "") + f"known profiles: {', '.join(known)}"
     return UsageError(f"unknown profile {name!r}{source}", hint=hint)
 
 
@@ -227,9 +227,9 @@ def build_profile(name: str, *, backend: str, url: str | None = None, account_id
     """A validated profile from its settings. ``where`` prefixes messages (file and table)."""
     prefix = f"{where}: " if where else ""
     if backend not in BACKENDS:
-        close = difflib.get_close_matches(str(backend), BACKENDS, n=1)
+        close = did_you_mean(str(backend), BACKENDS)
         raise UsageError(f"{prefix}unknown backend {backend!r}",
-                         hint=(f'did you mean "{close[0]}"? ' if close else "") + f"use one of {', '.join(BACKENDS)}")
+                         hint=(f'did you mean "{close}"? ' if close else "") + f"use one of {', '.join(BACKENDS)}")
     return Profile(name=name, backend=backend, url=_checked_url(backend, url, prefix),
                    account_id=_checked_account_id(backend, account_id, prefix), rate=_checked_rate(rate, prefix))
 
@@ -293,9 +293,9 @@ def _unknown_key(key: str, where: str) -> UsageError:
         return UsageError(f"{where}: credentials do not belong in the config file (key {key!r})",
                           hint="remove that line, then store the token with `inboxctl auth login` "
                                "or set INBOXCTL_TOKEN")
-    close = difflib.get_close_matches(key, PROFILE_KEYS, n=1)
+    close = did_you_mean(key, PROFILE_KEYS)
     return UsageError(f"{where}: unknown key {key!r}",
-                      hint=(f'did you mean "{close[0]}"? ' if close else "") + f"keys: {', '.join(PROFILE_KEYS)}")
+                      hint=(f'did you mean "{close}"? ' if close else "") + f"keys: {', '.join(PROFILE_KEYS)}")
 
 
 def _optional_str(value: Any, where: str, key: str) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inboxctl.backends.base import Backend
+from inboxctl.definitions.formats import slug
 from inboxctl.definitions.loader import load_file
 from inboxctl.definitions.model import InboxDefinition
 from inboxctl.definitions.writer import merge_into, render_new
@@ -32,8 +33,7 @@ def select_inboxes(backend: Backend, names: tuple[str, ...]) -> list[InboxDefini
 
 
 def file_name(inbox_name: str) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in inbox_name.lower()).strip("-")
-    return f"{slug or 'inbox'}.toml"
+    return f"{slug(inbox_name) or 'inbox'}.toml"
 
 
 def _existing_definitions(directory: Path) -> dict[str, tuple[Path, InboxDefinition]]:

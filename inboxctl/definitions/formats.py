@@ -33,11 +33,16 @@ _PHONE_ALLOWED = re.compile(r"^\+?[\d\s().-]+$")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
-def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str | None:
+def did_you_mean(value: str, choices: list[str] | tuple[str, ...], *, cutoff: float = 0.6) -> str | None:
     """The closest choice to ``value``, compared case-insensitively, if any is close."""
     lowered = {choice.lower(): choice for choice in choices}
-    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[match[0]] if match else None
+
+
+def slug(name: str) -> str:
+    """A name as a file or address part: lower case, runs of other characters as dashes at most."""
+    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
 
 
 def normalise_email(value: str) -> str:

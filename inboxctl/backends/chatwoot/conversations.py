@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import heapq
 import itertools
 import time
@@ -34,6 +33,7 @@ from inboxctl.backends.chatwoot.mapping import kind_of
 from inboxctl.conversations.model import (
     CHANNEL_TYPES, ActionRequest, ActionResult, Contact, Conversation, ConversationDetail, ConversationQuery,
     ConversationState, Message)
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError, UnsupportedError
 from inboxctl.http import OutcomeUnknownError
 
@@ -529,6 +529,5 @@ def _iso(value: Any) -> str:
 
 
 def _suggest(wanted: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(wanted.lower(), [name.lower() for name in names], n=1, cutoff=0.6)
-    match = next((name for name in names if close and name.lower() == close[0]), None)
+    match = did_you_mean(wanted, names)
     return f"did you mean {match!r}?" if match else ("known: " + ", ".join(names) if names else "no inboxes yet")

@@ -10,6 +10,7 @@ import random
 import sqlite3
 
 from inboxctl.backends.local.store import LocalStore
+from inboxctl.definitions.formats import slug
 
 DEFAULT_CONVERSATIONS = 300
 
@@ -84,5 +85,4 @@ def _seed_hand_made_inboxes(db: sqlite3.Connection, now: str) -> None:
 
 def fallback_address(inbox_name: str) -> str:
     """F2: the platform's own address for an inbox with no team e-mail connected."""
-    slug = "".join(ch if ch.isalnum() else "-" for ch in inbox_name.lower()).strip("-")
-    return f"{slug}@inbox.acme.inboxctl.local"
+    return f"{slug(inbox_name)}@inbox.acme.inboxctl.local"

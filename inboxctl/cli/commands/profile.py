@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any
 
 import click
@@ -13,6 +12,7 @@ from tabulate import tabulate
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import output_option
+from inboxctl.cli.output import stdout_is_terminal
 from inboxctl.config.credentials import TOKEN_ENV, delete_token, find_token
 from inboxctl.config.profiles import (
     BACKENDS,
@@ -179,11 +179,6 @@ def remove(name: str, yes: bool) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Rendering
-
-
-def stdout_is_terminal() -> bool:
-    """Whether a person reads stdout. Tests replace this to see the aligned table."""
-    return sys.stdout.isatty()
 
 
 def _profile_row(each: Profile, *, active: bool) -> dict[str, Any]:
