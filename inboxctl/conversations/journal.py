@@ -218,6 +218,11 @@ def plan_undo(journal: JournalInfo) -> UndoPlan:
     return plan
 
 
+# Actions undone by their counterpart alone, with nothing from the journal to carry over.
+_COUNTERPART = {"trash": "restore", "restore": "trash", "spam": "unspam", "unspam": "spam",
+                "block-sender": "unblock-sender", "unblock-sender": "block-sender"}
+
+
 def inverse_request(result: ActionResult) -> ActionRequest | str:
     """The request that puts the conversation back as it was, or why there is none."""
     before, after = result.before, result.after
@@ -236,18 +241,8 @@ def inverse_request(result: ActionResult) -> ActionRequest | str:
             return ActionRequest(action="reopen", with_ticket=ticket_changed)
         case "reopen":
             return ActionRequest(action="close", with_ticket=ticket_changed)
-        case "trash":
-            return ActionRequest(action="restore")
-        case "restore":
-            return ActionRequest(action="trash")
-        case "spam":
-            return ActionRequest(action="unspam")
-        case "unspam":
-            return ActionRequest(action="spam")
-        case "block-sender":
-            return ActionRequest(action="unblock-sender")
-        case "unblock-sender":
-            return ActionRequest(action="block-sender")
+    if result.action in _COUNTERPART:
+        return ActionRequest(action=_COUNTERPART[result.action])
     return f"inboxctl does not know how to undo {result.action!r}"
 
 
