@@ -12,7 +12,7 @@ from tomlkit.exceptions import KeyAlreadyPresent, ParseError
 from inboxctl.definitions import checks
 from inboxctl.definitions.formats import canonical_hours
 from inboxctl.definitions.locate import Path, key_positions
-from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Location, Problem, key_label
+from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Location, Problem, key_label, locate
 from inboxctl.definitions.spec import DEFAULTED_TABLES, DOCUMENT, DOCUMENT_REQUIRED
 from inboxctl.definitions.validate import INVALID, ShapeChecker, defaults_of
 from inboxctl.errors import InvalidDefinitionError
@@ -115,8 +115,7 @@ def _first_failing_line(source: str) -> int:
 
 def _problem(file_name: str, positions: dict[Path, tuple[int, int]], path: Path, message: str,
              fix: str | None) -> Problem:
-    probe = InboxDefinition(name="", settings={}, source=file_name, positions=positions)
-    return Problem(probe.locate(path), key_label(path), message, fix)
+    return Problem(locate(file_name, positions, path), key_label(path), message, fix)
 
 
 def _check_document(document: dict[str, Any], checker: ShapeChecker) -> tuple[dict[str, Any], bool]:

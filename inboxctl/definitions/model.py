@@ -52,6 +52,12 @@ def key_label(path: Path) -> str:
     return label
 
 
+def locate(file: str, positions: dict[Path, Position], path: Path) -> Location:
+    """Where ``path`` (or its closest recorded ancestor) stands in ``file``."""
+    line, column = nearest_position(positions, path)
+    return Location(file, line, column)
+
+
 @dataclass
 class ChannelDefinition:
     type: str
@@ -91,10 +97,7 @@ class InboxDefinition:
         return found
 
     def locate(self, path: Path) -> Location | None:
-        if self.source is None:
-            return None
-        line, column = nearest_position(self.positions, path)
-        return Location(self.source, line, column)
+        return None if self.source is None else locate(self.source, self.positions, path)
 
     def problem(self, path: Path, message: str, fix: str | None = None) -> Problem:
         return Problem(self.locate(path), key_label(path), message, fix)

@@ -25,6 +25,7 @@ class Resolver:
         self.pipelines = {pipeline.name.lower(): pipeline for pipeline in directory.pipelines}
         self.forms = {form.lower(): form for form in directory.forms}
         self.pages = {page.name.lower(): page for page in directory.facebook_pages}
+        self.personal_addresses = {address.lower() for address in directory.personal_addresses}
         self.problems: list[Problem] = []
 
     def unknown(self, inbox: InboxDefinition, path: tuple, what: str, value: str, choices: list[str]) -> None:
@@ -118,7 +119,7 @@ class Resolver:
             check(inbox, channel, path)
 
     def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
-        if channel.key.lower() in {address.lower() for address in self.directory.personal_addresses}:
+        if channel.key.lower() in self.personal_addresses:
             self.problems.append(inbox.problem(
                 path + ("address",), f"{channel.key} is a user's personal address and cannot be a team address (F10)",
                 "use a shared address such as support@..."))
