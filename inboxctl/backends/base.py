@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from inboxctl.conversations.model import (
-        ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery)
+        ActionRequest, ActionResult, Conversation, ConversationDetail, ConversationQuery, ConversationState)
     from inboxctl.definitions.model import InboxDefinition
     from inboxctl.errors import UnsupportedError
     from inboxctl.planner.plan import ResourceChange
@@ -94,6 +94,9 @@ class Directory:
     personal_addresses: tuple[str, ...] = ()
 
 
+SendingCallback = Callable[[str, "ConversationState | None"], None]
+
+
 # ---------------------------------------------------------------------------------------------
 # The live configuration
 
@@ -153,9 +156,22 @@ class Backend(ABC):
     def get_conversation(self, conversation_id: str) -> ConversationDetail:
         raise NotImplementedError
 
-    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
-        """Apply one action to many conversations, yielding one result per id."""
+    def run_action(self, request: ActionRequest, ids: Iterable[str], *,
+                   known: Mapping[str, Conversation] | None = None,
+                   sending: SendingCallback | None = None) -> Iterator[ActionResult]:
+        """Apply one action to many conversations, yielding one result per id.
+
+        ``known``: conversations as a listing showed them moments ago (bulk by filter). A backend
+        that must otherwise read each conversation before writing it may trust these instead.
+
+        ``sending(id, before)``: a backend whose writes can be cut off half way (HTTP) calls it
+        just before the write for that conversation goes out, with the state it read; the
+        journal records it, so that an interrupted run can name what may have changed.
+        """
         raise NotImplementedError
+
+    def cancel(self) -> None:  # noqa: B027 - an optional hook: backends without requests in flight
+        """Send no new request from now on (called from another thread when the run is interrupted)."""
 
     def unsupported_action(self, action: str) -> UnsupportedError:
         """The error for an action this server does not have; a backend may say what to do instead."""

@@ -45,7 +45,7 @@ The core never imports click and never prints: it returns values and raises type
 from __future__ import annotations
 
 from inboxctl.http.client import USER_AGENT, HttpClient, HttpStats, Timeout, is_loopback
-from inboxctl.http.failures import OutcomeUnknownError, reason_from_body, reason_from_response
+from inboxctl.http.failures import OutcomeUnknownError, RequestCancelled, reason_from_body, reason_from_response
 from inboxctl.http.pagination import dig, iterate_cursor, iterate_pages
 from inboxctl.http.ratelimit import TokenBucket
 from inboxctl.http.redaction import Redactor, is_sensitive, redact_pairs
@@ -64,6 +64,7 @@ __all__ = [
     "OutcomeUnknownError",
     "RateLimitDecision",
     "RateLimitRule",
+    "RequestCancelled",
     "Redactor",
     "Timeout",
     "TokenBucket",

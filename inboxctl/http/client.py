@@ -20,6 +20,7 @@ from inboxctl import __version__
 from inboxctl.errors import BackendError, RateLimitedError, UsageError
 from inboxctl.http.failures import (
     OutcomeUnknownError,
+    RequestCancelled,
     TransportFailure,
     classify_transport_failure,
     describe_transport_failure,
@@ -124,6 +125,7 @@ class HttpClient:
         self._stats = HttpStats()
         self._stats_lock = threading.Lock()
         self._session = _new_session(auth_headers or {}, headers or {}, max_connections)
+        self._cancelled = threading.Event()
         protect_urllib3_logs()
         log.debug("HTTP client for %s: %s", self.base_url, self._settings())
 
@@ -175,6 +177,18 @@ class HttpClient:
             self._pause(call, attempt, delay, why)
             attempt += 1
 
+    def cancel(self) -> None:
+        """Send nothing more: every request not yet on the wire raises :class:`RequestCancelled`.
+
+        Called from the main thread when a bulk run is interrupted, while workers may be waiting
+        in the rate limiter or between retries: none of them may send anything after this.
+        """
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
     @property
     def stats(self) -> HttpStats:
         """A snapshot of the counters (requests sent, retries, answers by status, time waited)."""
@@ -206,6 +220,8 @@ class HttpClient:
 
     def _send_once(self, call: _Call, attempt: int) -> requests.Response | requests.RequestException:
         self._throttle()
+        if self._cancelled.is_set():  # checked after the wait in the rate limiter, right before sending
+            raise RequestCancelled(f"{call.doing} was not sent: the run was interrupted")
         started = self._monotonic()
         try:
             response = self._session.request(call.method, call.url, params=call.params, json=call.json,
