@@ -100,3 +100,12 @@ class PartialFailureError(InboxctlError):
 
 class RefusedError(InboxctlError):
     """inboxctl refused to act (no terminal to confirm, above --max, protected inbox...)."""
+
+
+class RequestCancelled(InboxctlError):
+    """The run was interrupted and the HTTP client cancelled before this request went out: nothing was sent.
+
+    Not a BackendError, so that no backend mistakes it for one conversation's failure.
+    """
+
+    exit_code = ExitCode.INTERRUPTED

@@ -121,6 +121,11 @@ class Backend(ABC):
     def whoami(self) -> str:
         """Check the credentials against the server and return who they belong to."""
 
+    def server_identity(self) -> str:
+        """Which server and account this is, stably, with no secret in it (journals record it, so that
+        undo never changes conversations on another server that a profile was pointed at since)."""
+        return f"{self.name}:{self.capabilities.server}"
+
     # -- configuration ---------------------------------------------------------------------
     @abstractmethod
     def directory(self) -> Directory: ...

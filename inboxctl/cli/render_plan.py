@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from inboxctl.planner.plan import CREATE, DELETE, Plan, ResourceChange
+from inboxctl.planner.plan import CREATE, DELETE, Plan, ResourceChange, UnmanagedSettings
+from inboxctl.planner.verify import by_hand
 
 SYMBOLS = {CREATE: ("+", "green"), "update": ("~", "yellow"), DELETE: ("-", "red")}
 
@@ -33,10 +34,32 @@ def change_lines(change: ResourceChange) -> list[str]:
     return lines
 
 
+def by_hand_lines(change: ResourceChange) -> list[str]:
+    """A change on a server that cannot make it (HubSpot): what to do there, by hand."""
+    symbol, colour = SYMBOLS[change.action]
+    return [click.style(f"{symbol} {by_hand(change)}", fg=colour, bold=True)]
+
+
+def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
+    """One inbox's settings the server can neither read nor write, one line per table:
+    ``routing: mode, fallback``, ``channel.chat: color, heading.mode``."""
+    tables: dict[str, list[str]] = {}
+    for setting in group.settings:
+        table, _, key = setting.partition(".")
+        if table == "channel":
+            kind, _, key = key.partition(".")
+            table = f"channel.{kind}"
+        tables.setdefault(table, []).append(key or "(the whole table)")
+    title = click.style(f'= inbox "{group.inbox}": {group.reason}', fg="cyan", bold=True)
+    return [title] + [f"    {table}: {', '.join(keys)}" for table, keys in tables.items()]
+
+
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     for change in plan.changes:
-        lines += change_lines(change) + [""]
+        lines += (by_hand_lines(change) if plan.verify_only else change_lines(change)) + [""]
+    for group in plan.unmanaged:
+        lines += unmanaged_lines(group) + [""]
     lines += [f"note: {note}" for note in plan.notes]
     lines.append(click.style(plan.summary(), bold=True))
     return "\n".join(lines)

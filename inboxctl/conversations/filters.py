@@ -63,6 +63,16 @@ class FilterSpec:
     include_filtered: bool = False
     include_trash: bool = False
 
+    def __post_init__(self) -> None:
+        # An empty value (an unset $INBOX in a script) would otherwise be no filter at all, and a
+        # bulk action by filter would widen to every conversation: a filter never means "everything".
+        for name in self.field_names():
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.strip():
+                option = "--" + name.replace("_", "-")
+                raise UsageError(f"{option} is empty; nothing was listed or changed",
+                                 hint=f"give {option} a value, or leave the option out (is a shell variable unset?)")
+
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))

@@ -3,31 +3,44 @@
 One JSON Lines file per run in ``<data dir>/journals/``, named ``<UTC time>-<action>.jsonl``:
 
     {"type": "header", "version": 1, "action": "trash", "request": {...}, "backend": "local",
-     "profile": "local", "targets": "filters: inbox Support, until 30d ago", "total": 57,
+     "profile": "local", "server": "local:/home/me/.local/share/inboxctl/local.sqlite3",
+     "targets": "filters: inbox Support, until 30d ago", "total": 57,
      "started_at": "2024-05-01T12:00:00+00:00", "undo_of": null}
+    {"type": "sending", "id": "43", "before": {"status": "open", ...}}
     {"type": "result", "id": "42", "action": "trash", "outcome": "changed", "reason": null,
      "before": {"status": "open", ...}, "after": {"status": "open", "trashed_at": "...", ...}}
     ...
     {"type": "summary", "changed": 50, "unchanged": 5, "failed": 2, "interrupted": false,
      "finished_at": "..."}
 
-Each result line is flushed as soon as it is known, so a run that is interrupted still
-leaves an exact record of what it did. Undo reads the result lines and reverts each change
-with the inverse action; what cannot be reverted is named, never silently skipped.
+Each line is flushed as soon as it is known. A backend whose writes go over the network has a
+"sending" line written before each write goes out: if the run is interrupted before the answer,
+that conversation is recorded with the outcome "unknown" (and a journal cut off by a kill reads
+the same way), so the journal names everything that may have changed. ``server`` says which
+server the run changed: undo refuses to run anywhere else. Undo reads the results and reverts
+each change with the inverse action; what cannot be reverted is named, never silently skipped.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 from inboxctl.config.paths import data_dir
-from inboxctl.conversations.model import ActionRequest, ActionResult, ActionSummary
+from inboxctl.conversations.model import (
+    ActionRequest,
+    ActionResult,
+    ActionSummary,
+    ConversationState,
+    already_done,
+    expected_state,
+)
 from inboxctl.errors import UsageError
 
 JOURNAL_VERSION = 1
@@ -43,11 +56,15 @@ def journals_dir() -> Path:
 
 
 class JournalWriter:
-    """Appends one run's results to its journal file, line by line."""
+    """Appends one run's records to its journal file, line by line; safe to call from worker threads."""
 
-    def __init__(self, path: Path, stream: IO[str]) -> None:
+    def __init__(self, path: Path, stream: IO[str], action: str = "") -> None:
         self.path = path
+        self.action = action
         self._stream = stream
+        self._lock = threading.Lock()
+        self._closed = False
+        self._unanswered: dict[str, ConversationState | None] = {}
 
     @property
     def name(self) -> str:
@@ -55,29 +72,54 @@ class JournalWriter:
 
     @classmethod
     def create(cls, *, action: str, request: ActionRequest | None, backend: str, profile: str | None,
-               targets: str, total: int, undo_of: str | None = None) -> JournalWriter:
+               server: str, targets: str, total: int, undo_of: str | None = None) -> JournalWriter:
         directory = journals_dir()
         directory.mkdir(parents=True, exist_ok=True)
         started = _utc_now()
         path, stream = _new_file(directory, f"{started.strftime('%Y%m%dT%H%M%S.%f')}Z-{action}")
-        writer = cls(path, stream)
+        writer = cls(path, stream, action)
         writer._write({"type": "header", "version": JOURNAL_VERSION, "action": action,
                        "request": request.to_dict() if request else None, "backend": backend, "profile": profile,
-                       "targets": targets, "total": total, "started_at": started.isoformat(timespec="seconds"),
-                       "undo_of": undo_of})
+                       "server": server, "targets": targets, "total": total,
+                       "started_at": started.isoformat(timespec="seconds"), "undo_of": undo_of})
         return writer
 
+    def sending(self, conversation_id: str, before: ConversationState | None) -> None:
+        """A write for this conversation is about to go out (see ``Backend.run_action``)."""
+        with self._lock:
+            self._unanswered[conversation_id] = before
+        self._write({"type": "sending", "id": conversation_id, "before": before.to_dict() if before else None})
+
     def record(self, result: ActionResult) -> None:
+        with self._lock:
+            self._unanswered.pop(result.id, None)
         self._write({"type": "result", **result.to_dict()})
+
+    def unanswered(self, request: ActionRequest) -> list[ActionResult]:
+        """Writes that were sent and never answered, as results whose outcome is unknown."""
+        with self._lock:
+            pending, self._unanswered = self._unanswered, {}
+        return [unknown_result(conversation_id, request.action, before) for conversation_id, before in pending.items()]
 
     def finish(self, summary: ActionSummary, *, interrupted: bool = False) -> None:
         self._write({"type": "summary", **summary.to_dict(), "interrupted": interrupted,
                      "finished_at": _utc_now().isoformat(timespec="seconds")})
-        self._stream.close()
+        with self._lock:
+            self._closed = True
+            self._stream.close()
 
     def _write(self, record: dict[str, Any]) -> None:
-        self._stream.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._stream.flush()
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self._closed:
+                return  # a worker thread still finishing after an interrupt: the run is over
+            self._stream.write(line)
+            self._stream.flush()
+
+
+def unknown_result(conversation_id: str, action: str, before: ConversationState | None) -> ActionResult:
+    return ActionResult(id=conversation_id, action=action, outcome="unknown", before=before,
+                        reason="interrupted before the server answered: it may or may not have changed")
 
 
 def _new_file(directory: Path, stem: str) -> tuple[Path, IO[str]]:
@@ -116,22 +158,79 @@ class JournalInfo:
     def undo_of(self) -> str | None:
         return self.header.get("undo_of")
 
+    def request(self) -> ActionRequest | None:
+        data = self.header.get("request")
+        try:
+            return ActionRequest.from_dict(data) if isinstance(data, dict) else None
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def server(self) -> str | None:
+        return self.header.get("server")
+
     def results(self) -> Iterator[ActionResult]:
-        with self.path.open(encoding="utf-8") as stream:
-            for line in stream:
-                record = json.loads(line) if line.strip() else {}
-                if record.get("type") == "result":
-                    record.pop("type")
-                    yield ActionResult.from_dict(record)
+        """Every result, then an "unknown" one for each write sent and never answered (a killed run).
+
+        A torn last line (the run was killed while writing it) is left out; any other line that
+        cannot be read makes the journal unreadable, since undo would then miss part of the run.
+        """
+        unanswered: dict[str, ConversationState | None] = {}
+        for record in self._records():
+            kind = record.get("type")
+            if kind == "sending":
+                unanswered[str(record.get("id"))] = ConversationState.from_dict(record.get("before"))
+            elif kind == "result":
+                record.pop("type")
+                result = ActionResult.from_dict(record)
+                unanswered.pop(result.id, None)
+                yield result
+        for conversation_id, before in unanswered.items():
+            yield unknown_result(conversation_id, self.action, before)
+
+    def changed_something(self) -> bool:
+        """True if the run changed, or may have changed, at least one conversation."""
+        if self.summary is not None and not self.summary.get("interrupted"):
+            return bool(self.summary.get("changed") or self.summary.get("unknown"))
+        return any(r.outcome in ("changed", "unknown") and not r.dry_run for r in self.results())
+
+    def _records(self) -> Iterator[dict[str, Any]]:
+        with self.path.open(encoding="utf-8", errors="replace") as stream:
+            previous: tuple[int, str] | None = None  # one line behind, to know which line is the last
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                if previous is not None:
+                    yield _decoded(self.path, *previous)
+                previous = (number, line)
+        if previous is not None:
+            try:
+                last = _decoded(self.path, *previous)
+            except UsageError:
+                return  # torn: the run was killed while writing its last line
+            yield last
+
+
+def _decoded(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+        if record.get("type") == "result":
+            ActionResult.from_dict({k: v for k, v in record.items() if k != "type"})
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise UsageError(f"{path} line {number} is not a journal record ({error})",
+                         hint="the journal is damaged; undo the run by hand, or from a backup of the file") from None
+    return record
 
 
 def read_journal(path: Path) -> JournalInfo:
     try:
-        with path.open(encoding="utf-8") as stream:
+        with path.open(encoding="utf-8", errors="replace") as stream:
             header = json.loads(stream.readline())
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read the journal {path}: {error}") from None
-    if header.get("type") != "header":
+    if not isinstance(header, dict) or header.get("type") != "header":
         raise UsageError(f"{path} is not an inboxctl journal")
     return JournalInfo(path=path, header=header, summary=_last_summary(path))
 
@@ -146,26 +245,33 @@ def _last_summary(path: Path) -> dict[str, Any] | None:
         record = json.loads(lines[-1]) if lines else {}
     except ValueError:
         return None
-    return record if record.get("type") == "summary" else None
+    return record if isinstance(record, dict) and record.get("type") == "summary" else None
 
 
-def list_journals() -> list[JournalInfo]:
-    """Every journal, newest first."""
+def list_journals(skipped: list[str] | None = None) -> list[JournalInfo]:
+    """Every readable journal, newest first; ``skipped`` collects a warning for each unreadable one."""
     directory = journals_dir()
     if not directory.is_dir():
         return []
-    paths = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.name, reverse=True)
-    return [read_journal(path) for path in paths]
+    journals = []
+    for path in sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.name, reverse=True):
+        try:
+            journals.append(read_journal(path))
+        except UsageError as error:
+            if skipped is not None:
+                skipped.append(f"skipped {path.name}: {error.message}")
+    return journals
 
 
-def find_journal(reference: str | None) -> JournalInfo:
-    """A journal by path, file name or unique prefix; without one, the latest run not undone yet."""
-    journals = list_journals()
+def find_journal(reference: str | None, skipped: list[str] | None = None) -> JournalInfo:
+    """A journal by path, file name or unique prefix; without one, the latest run that changed something
+    and was not undone yet."""
+    candidate = Path(reference).expanduser() if reference is not None else None
+    if candidate is not None and candidate.is_file():
+        return read_journal(candidate)
+    journals = list_journals(skipped)
     if reference is None:
         return _latest_undoable(journals)
-    candidate = Path(reference).expanduser()
-    if candidate.is_file():
-        return read_journal(candidate)
     matches = [j for j in journals if j.name == reference or j.name == f"{reference}{SUFFIX}"]
     matches = matches or [j for j in journals if j.name.startswith(reference)]
     if len(matches) == 1:
@@ -180,9 +286,9 @@ def find_journal(reference: str | None) -> JournalInfo:
 def _latest_undoable(journals: list[JournalInfo]) -> JournalInfo:
     undone = {j.undo_of for j in journals if j.undo_of}
     for journal in journals:
-        if journal.undo_of is None and journal.name not in undone:
+        if journal.undo_of is None and journal.name not in undone and journal.changed_something():
             return journal
-    raise UsageError("there is nothing to undo: no action journal that has not been undone already",
+    raise UsageError("there is nothing to undo: no action run that changed something and was not undone already",
                      hint=f"journals live in {journals_dir()}; list them with: inboxctl conv undo --list")
 
 
@@ -206,9 +312,14 @@ class UndoPlan:
 def plan_undo(journal: JournalInfo) -> UndoPlan:
     """Group the journal's changes by the request that reverts them; unchanged and failed ones need nothing."""
     plan = UndoPlan(journal=journal)
+    request = journal.request()
     for result in journal.results():
-        if result.outcome != "changed" or result.dry_run:
+        if result.outcome not in ("changed", "unknown") or result.dry_run:
             continue
+        if result.outcome == "unknown":
+            result = _as_if_applied(result, request)
+            if result is None:
+                continue  # it was already as asked: the write could not have changed anything
         inverse = inverse_request(result)
         if isinstance(inverse, str):
             plan.not_reversible.append(ActionResult(id=result.id, action=result.action, outcome="failed",
@@ -216,6 +327,19 @@ def plan_undo(journal: JournalInfo) -> UndoPlan:
         else:
             plan.groups.setdefault(inverse, []).append(result.id)
     return plan
+
+
+def _as_if_applied(result: ActionResult, request: ActionRequest | None) -> ActionResult | None:
+    """An outcome-unknown result as if the write had landed, for undo to revert it only if it did.
+
+    The reverting request is as guarded as any undo: where the write never landed, the
+    conversation is already as undo wants it, so it comes out "unchanged".
+    """
+    if request is None or result.before is None:
+        return replace(result, before=None, after=None)  # reported as not reversible
+    if already_done(request, result.before):
+        return None
+    return replace(result, after=expected_state(request, result.before, now=_utc_now().isoformat()))
 
 
 # Actions undone by their counterpart alone, with nothing from the journal to carry over.

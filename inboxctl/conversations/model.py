@@ -9,6 +9,7 @@ conversation's state before and after, which is what the journal keeps and undo 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -16,10 +17,25 @@ from typing import Any, Literal
 Status = Literal["open", "closed"]
 Sort = Literal["newest", "oldest"]
 Scope = Literal["hide", "only", "include"]
-Outcome = Literal["changed", "unchanged", "failed"]
+# "unknown": the write was sent, and the run was interrupted before its answer came (undo looks at it).
+Outcome = Literal["changed", "unchanged", "failed", "unknown"]
 
 STATUSES: tuple[str, ...] = ("open", "closed")
 CHANNEL_TYPES: tuple[str, ...] = ("email", "chat", "messenger", "form", "whatsapp", "calling")
+
+# What the servers' conversation ids look like: ASCII digits, at most an int64 (HubSpot's thread ids).
+# Anything else (other scripts' digits such as "٣", "²", 20-digit numbers) is a mistake, never an id.
+_CONVERSATION_ID = re.compile(r"#?([0-9]{1,19})", re.ASCII)
+MAX_CONVERSATION_ID = 2**63 - 1
+
+
+def conversation_number(text: str) -> int | None:
+    """``42`` or ``#42`` as the number 42; None for anything that is not a conversation id."""
+    match = _CONVERSATION_ID.fullmatch(str(text).strip())
+    if match is None or int(match.group(1)) > MAX_CONVERSATION_ID:
+        return None
+    return int(match.group(1))
+
 
 # F55: the platform purges a conversation this long after it was moved to trash.
 TRASH_RETENTION = timedelta(days=30)
@@ -135,6 +151,12 @@ class Conversation:
         purge = datetime.fromisoformat(self.trashed_at) + TRASH_RETENTION
         return purge.isoformat(timespec="seconds")
 
+    def state(self) -> ConversationState:
+        """The state a listing shows. It cannot tell a ticket's status or a blocked sender: those are
+        left unknown (None / False), so only actions on other fields may trust it."""
+        return ConversationState(status=self.status, assignee=self.assignee, assigned_to_bot=self.assigned_to_bot,
+                                 spam=self.spam, filtered=self.filtered, trashed_at=self.trashed_at)
+
     def to_dict(self) -> dict[str, Any]:
         # Flat scalars only, so a plain copy will do: dataclasses.asdict deep-copies, and a listing of
         # 100,000 conversations spent most of its time there.
@@ -209,6 +231,8 @@ ACTIONS: tuple[str, ...] = ("assign", "unassign", "close", "reopen", "trash", "r
                             "spam", "unspam", "block-sender", "unblock-sender", "comment")
 # Actions that lose something or hide conversations: they always ask first, even for explicit ids.
 DESTRUCTIVE_ACTIONS: frozenset[str] = frozenset({"trash", "delete", "spam", "block-sender"})
+# Actions undo cannot revert: a deleted conversation is gone, a comment cannot be removed.
+IRREVERSIBLE_ACTIONS: frozenset[str] = frozenset({"delete", "comment"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,6 +312,48 @@ class ConversationState:
 _STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
 
 
+def expected_state(request: ActionRequest, before: ConversationState, *, now: str = "") -> ConversationState | None:
+    """The state ``request`` leaves a conversation in, from ``before``: what "unchanged" compares with.
+
+    None after a permanent delete. Ticket statuses follow only with ``with_ticket``; ``now`` is the
+    time a trash records.
+    """
+    ticket = request.with_ticket and before.ticket_status is not None
+    match request.action:
+        case "assign":
+            return before.with_changes(assignee=request.assignee, assigned_to_bot=False)
+        case "unassign":
+            return before.with_changes(assignee=None, assigned_to_bot=False)
+        case "close":
+            return before.with_changes(status="closed", ticket_status="closed" if ticket else before.ticket_status)
+        case "reopen":
+            return before.with_changes(status="open", ticket_status="open" if ticket else before.ticket_status)
+        case "trash":
+            return before.with_changes(trashed_at=before.trashed_at or now)
+        case "restore":
+            return before.with_changes(trashed_at=None)
+        case "spam" | "unspam":
+            return before.with_changes(spam=request.action == "spam")
+        case "block-sender" | "unblock-sender":
+            blocked = request.action == "block-sender"
+            return before.with_changes(sender_blocked=blocked, filtered=blocked)
+        case "delete":
+            return None
+    return before  # comment: the state does not change, a note is added
+
+
+def already_done(request: ActionRequest, before: ConversationState) -> bool:
+    """True when ``before`` is already what ``request`` asks for, so there is nothing to write."""
+    if request.action in ("comment", "delete"):
+        return False
+    after = expected_state(request, before, now=before.trashed_at or "")
+    return after is not None and _same_state(after, before)
+
+
+def _same_state(left: ConversationState, right: ConversationState) -> bool:
+    return all(_folded(getattr(left, name)) == _folded(getattr(right, name)) for name in _STATE_FIELDS)
+
+
 def _folded(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
@@ -307,6 +373,9 @@ class ActionResult:
     before: ConversationState | None = None
     after: ConversationState | None = None  # None after a permanent delete
     dry_run: bool = False
+    # A failure that running the same command again may fix (the server was down, the outcome is
+    # unknown); False for refusals that a re-run meets again (not found, purged, in trash).
+    retryable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -314,13 +383,15 @@ class ActionResult:
             "before": self.before.to_dict() if self.before else None,
             "after": self.after.to_dict() if self.after else None,
             **({"dry_run": True} if self.dry_run else {}),
+            **({"retryable": True} if self.retryable else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ActionResult:
         return cls(id=str(data["id"]), action=data["action"], outcome=data["outcome"], reason=data.get("reason"),
                    before=ConversationState.from_dict(data.get("before")),
-                   after=ConversationState.from_dict(data.get("after")), dry_run=bool(data.get("dry_run")))
+                   after=ConversationState.from_dict(data.get("after")), dry_run=bool(data.get("dry_run")),
+                   retryable=bool(data.get("retryable")))
 
 
 @dataclass
@@ -330,6 +401,7 @@ class ActionSummary:
     changed: int = 0
     unchanged: int = 0
     failed: int = 0
+    unknown: int = 0
     failures: list[ActionResult] = field(default_factory=list)
 
     def add(self, result: ActionResult) -> None:
@@ -339,7 +411,12 @@ class ActionSummary:
 
     @property
     def total(self) -> int:
-        return self.changed + self.unchanged + self.failed
+        return self.changed + self.unchanged + self.failed + self.unknown
+
+    @property
+    def retryable_failures(self) -> int:
+        return sum(1 for failure in self.failures if failure.retryable)
 
     def to_dict(self) -> dict[str, int]:
-        return {"changed": self.changed, "unchanged": self.unchanged, "failed": self.failed}
+        counts = {"changed": self.changed, "unchanged": self.unchanged, "failed": self.failed}
+        return {**counts, "unknown": self.unknown} if self.unknown else counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,11 @@ def _schema_path(directory: Path) -> str | None:
     return None
 
 
-def export_to_directory(inboxes: list[InboxDefinition], directory: Path) -> list[ExportedFile]:
+def export_to_directory(inboxes: list[InboxDefinition], directory: Path, *,
+                        overlay: Callable[[InboxDefinition, InboxDefinition], InboxDefinition] | None = None,
+                        ) -> list[ExportedFile]:
+    """``overlay(written, live)``: for a server that exposes only part of a definition (HubSpot), what an
+    existing file should say, so that the settings the server cannot read are kept rather than wiped."""
     directory.mkdir(parents=True, exist_ok=True)
     existing = _existing_definitions(directory)
     results = []
@@ -61,7 +66,7 @@ def export_to_directory(inboxes: list[InboxDefinition], directory: Path) -> list
         if inbox.name.lower() in existing:
             path, written = existing[inbox.name.lower()]
             before = path.read_text(encoding="utf-8")
-            after = merge_into(before, written, inbox)
+            after = merge_into(before, written, overlay(written, inbox) if overlay else inbox)
         else:
             path, before = directory / file_name(inbox.name), None
             if path.exists():

@@ -11,7 +11,11 @@ Everything about talking to a server over HTTP lives here, so backends only say 
 * ``Retry-After`` honoured (seconds or HTTP date); a wait longer than ``max_retry_wait`` gives up at
   once with the time to come back, rather than looking like a hang;
 * a thread-safe token bucket (``rate`` requests per second; None = unlimited) shared by every
-  ``--concurrency`` worker;
+  ``--concurrency`` worker, or a :class:`ServerPacedBucket` whose rate follows the limit the server
+  announces in its headers (HubSpot's ``X-HubSpot-RateLimit-*``): the client shows it every answer;
+* per server, statuses that refuse a request before acting (``refused_statuses``: HubSpot's 423 and
+  477, retried for any method after their least wait) and more gateway failures to retry when safe
+  (``server_failure_statuses``: HubSpot's 521-524 besides 502/503/504);
 * a pluggable 429 rule, ``classify_rate_limit(response) -> RateLimitDecision | None``: retry after N
   seconds, or give up with :class:`inboxctl.errors.RateLimitedError` (``resets_at``).
   :func:`hubspot_rate_limit_rule` never retries HubSpot's DAILY quota;
@@ -45,9 +49,10 @@ The core never imports click and never prints: it returns values and raises type
 from __future__ import annotations
 
 from inboxctl.http.client import USER_AGENT, HttpClient, HttpStats, Timeout, is_loopback
-from inboxctl.http.failures import OutcomeUnknownError, RequestCancelled, reason_from_body, reason_from_response
+from inboxctl.errors import RequestCancelled
+from inboxctl.http.failures import OutcomeUnknownError, reason_from_body, reason_from_response
 from inboxctl.http.pagination import dig, iterate_cursor, iterate_pages
-from inboxctl.http.ratelimit import TokenBucket
+from inboxctl.http.ratelimit import AnnouncedLimit, ServerPacedBucket, TokenBucket, announced_limit
 from inboxctl.http.redaction import Redactor, is_sensitive, redact_pairs
 from inboxctl.http.retry import (
     RateLimitDecision,
@@ -59,15 +64,18 @@ from inboxctl.http.retry import (
 
 __all__ = [
     "USER_AGENT",
+    "AnnouncedLimit",
     "HttpClient",
     "HttpStats",
     "OutcomeUnknownError",
     "RateLimitDecision",
     "RateLimitRule",
     "RequestCancelled",
+    "ServerPacedBucket",
     "Redactor",
     "Timeout",
     "TokenBucket",
+    "announced_limit",
     "dig",
     "full_jitter_backoff",
     "hubspot_rate_limit_rule",

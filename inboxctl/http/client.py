@@ -7,7 +7,7 @@ import logging
 import random as random_module
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
@@ -17,10 +17,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from inboxctl import __version__
-from inboxctl.errors import BackendError, RateLimitedError, UsageError
+from inboxctl.errors import BackendError, RateLimitedError, RequestCancelled, UsageError
 from inboxctl.http.failures import (
     OutcomeUnknownError,
-    RequestCancelled,
     TransportFailure,
     classify_transport_failure,
     describe_transport_failure,
@@ -105,6 +104,8 @@ class HttpClient:
         backoff_cap: float = 30.0,
         max_retry_wait: float = 60.0,
         max_connections: int = 10,
+        refused_statuses: Mapping[int, float] | None = None,
+        server_failure_statuses: Iterable[int] = RETRYABLE_SERVER_STATUSES,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], float] = time.time,
@@ -120,6 +121,8 @@ class HttpClient:
         self._classify_rate_limit = classify_rate_limit
         self._backoff = (backoff_base, backoff_cap)
         self._max_retry_wait = max_retry_wait
+        self._refused = dict(refused_statuses or {})
+        self._server_failures = frozenset(server_failure_statuses)
         self._sleep, self._monotonic, self._wallclock, self._random = sleep, monotonic, wallclock, random
         self._bucket = _bucket_for(rate, sleep=sleep, monotonic=monotonic)
         self._stats = HttpStats()
@@ -232,6 +235,8 @@ class HttpClient:
             return error
         self._count(requests=1, status=response.status_code)
         self._log_attempt(call, attempt, started, str(response.status_code), response)
+        if self._bucket is not None:
+            self._bucket.observe(response.status_code, response.headers)  # pacing from the server's headers
         return response
 
     def _throttle(self) -> None:
@@ -262,7 +267,9 @@ class HttpClient:
             return self._delay_after_transport_failure(call, outcome, attempt, final), why
         if outcome.status_code == TOO_MANY_REQUESTS:
             return self._delay_after_rate_limit(call, outcome, attempt, final), "HTTP 429"
-        if outcome.status_code in RETRYABLE_SERVER_STATUSES:
+        if outcome.status_code in self._refused:
+            return self._delay_after_refusal(call, outcome, attempt, final), f"HTTP {outcome.status_code}"
+        if outcome.status_code in self._server_failures:
             return self._delay_after_server_failure(call, outcome, attempt, final), f"HTTP {outcome.status_code}"
         raise self._status_error(call, outcome, attempt)
 
@@ -295,6 +302,15 @@ class HttpClient:
             decision = RateLimitDecision.retry(parse_retry_after(response.headers.get("Retry-After"),
                                                                  now=self._wallclock()))
         return decision
+
+    def _delay_after_refusal(self, call: _Call, response: requests.Response, attempt: int, final: bool) -> float:
+        # The server refused before acting (HubSpot's 423 Locked, 477 Migration in progress), so any
+        # method may be sent again, after the least wait that status asks for, or Retry-After if longer.
+        asked = parse_retry_after(response.headers.get("Retry-After"), now=self._wallclock())
+        delay = max(self._refused[response.status_code], asked if asked is not None else self._backoff_delay(attempt))
+        if final or delay > self._max_retry_wait:
+            raise self._status_error(call, response, attempt)
+        return delay
 
     def _delay_after_server_failure(self, call: _Call, response: requests.Response, attempt: int,
                                     final: bool) -> float:

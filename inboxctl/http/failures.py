@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, ReadTimeoutError
 
-from inboxctl.errors import AuthenticationError, BackendError, ExitCode, InboxctlError, NotFoundError, RateLimitedError
+from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError
 
 _MAX_REASON_LENGTH = 300
 # Preferred order: a human sentence beats a short code ("error": "invalid_grant").
@@ -30,15 +30,6 @@ class OutcomeUnknownError(BackendError):
     The server may or may not have applied it, so it was not retried: the caller (and the user)
     must look at the current state before trying again.
     """
-
-
-class RequestCancelled(InboxctlError):
-    """The client was cancelled (an interrupted run) before this request went out: nothing was sent.
-
-    Not a BackendError, so that no backend mistakes it for one conversation's failure.
-    """
-
-    exit_code = ExitCode.INTERRUPTED
 
 
 @enum.unique

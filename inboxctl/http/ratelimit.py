@@ -1,10 +1,20 @@
-"""A client-side rate limiter: stay below the server's limit instead of bouncing off it."""
+"""Client-side rate limiters: stay below the server's limit instead of bouncing off it.
+
+* :class:`TokenBucket`: a fixed rate (``--rate``, a profile's ``rate``, a backend's default).
+* :class:`ServerPacedBucket`: a rate that follows the limit the server announces in its response
+  headers (HubSpot: ``X-HubSpot-RateLimit-Max`` requests per ``-Interval-Milliseconds``), so each
+  account runs at its own plan's limit without configuration. See that class for the arithmetic.
+
+The HTTP client calls ``acquire()`` before every attempt and ``observe(status, headers)`` after
+every answer; one limiter is shared by all ``--concurrency`` workers of a client.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from inboxctl.errors import UsageError
 
@@ -39,13 +49,120 @@ class TokenBucket:
             self._sleep(wait)
         return wait
 
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        """Learn from one answer of the server. A fixed-rate bucket has nothing to learn."""
+
     def _reserve(self) -> float:
         with self._lock:
-            now = self._monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
+            self._refill()
             self._tokens -= 1.0
             return -self._tokens / self.rate if self._tokens < 0 else 0.0
 
+    def _refill(self) -> None:
+        """Credit the tokens earned since the last update at the current rate (call under the lock)."""
+        now = self._monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    def _set_rate(self, rate: float) -> None:
+        """Change the rate from now on; time already earned keeps the old rate (call under the lock)."""
+        self._refill()
+        self.rate = rate
+
     def __repr__(self) -> str:
-        return f"TokenBucket(rate={self.rate:g}/s, burst={self.burst:g})"
+        return f"{type(self).__name__}(rate={self.rate:g}/s, burst={self.burst:g})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pacing from the server's own headers
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """Which response headers announce the limit (HubSpot's names by default)."""
+
+    max: str = "X-HubSpot-RateLimit-Max"
+    interval_ms: str = "X-HubSpot-RateLimit-Interval-Milliseconds"
+    remaining: str = "X-HubSpot-RateLimit-Remaining"
+
+
+HUBSPOT_RATE_LIMIT_HEADERS = RateLimitHeaders()
+
+
+@dataclass(frozen=True)
+class AnnouncedLimit:
+    """``max`` requests per ``interval`` seconds, ``remaining`` of them left in the current window."""
+
+    max: int
+    interval: float
+    remaining: int | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.max / self.interval
+
+
+def announced_limit(headers: Mapping[str, str],
+                    names: RateLimitHeaders = HUBSPOT_RATE_LIMIT_HEADERS) -> AnnouncedLimit | None:
+    """The limit a response announces, or None when it says nothing usable (some endpoints omit it)."""
+    maximum, interval_ms = _positive_int(headers.get(names.max)), _positive_int(headers.get(names.interval_ms))
+    if maximum is None or interval_ms is None:
+        return None
+    remaining = _positive_int(headers.get(names.remaining), allow_zero=True)
+    return AnnouncedLimit(maximum, interval_ms / 1000.0, remaining)
+
+
+def _positive_int(value: str | None, *, allow_zero: bool = False) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 or (allow_zero and number == 0) else None
+
+
+class ServerPacedBucket(TokenBucket):
+    """A token bucket whose rate follows the limit the server announces, capped by ``ceiling``.
+
+    * **Pace**: ``share`` of the announced rate, evenly spaced (burst 1). HubSpot counts requests in
+      a rolling window (190 per 10 s on Professional); evenly spaced requests at 97 % of that rate
+      leave about 6 requests of headroom in every window, which absorbs the jitter of threads and
+      network without a 429, while keeping 97 % of the limit. ``ceiling`` (``--rate``) only lowers it.
+    * **Before the first answer**: ``start`` requests per second (the smallest plan's limit, so that
+      a Free account is never overrun while the first headers are on their way).
+    * **Sharing the limit** (another process with the same token): a 429 for the rolling window
+      multiplies the rate by ``backoff`` (never below ``floor`` of the target); each answer with
+      requests ``remaining`` in the window then wins back ``recovery`` of the target, until it is
+      reached again. An answer saying the window is full (``remaining`` 0) wins nothing back.
+    """
+
+    def __init__(self, *, ceiling: float | None = None, start: float = 100 / 10 * 0.97, share: float = 0.97,
+                 backoff: float = 0.7, recovery: float = 0.05, floor: float = 0.1,
+                 headers: RateLimitHeaders = HUBSPOT_RATE_LIMIT_HEADERS,
+                 monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        if ceiling is not None and not ceiling > 0:
+            raise UsageError(f"the request rate must be a positive number of requests per second, not {ceiling!r}")
+        super().__init__(min(start, ceiling) if ceiling else start, monotonic=monotonic, sleep=sleep)
+        self.ceiling = ceiling
+        self.target = self.rate  # what the rate returns to after a 429
+        self._share, self._backoff, self._recovery, self._floor = share, backoff, recovery, floor
+        self._names = headers
+        self.announced: AnnouncedLimit | None = None
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        limit = announced_limit(headers, self._names)
+        with self._lock:
+            first = limit is not None and self.announced is None
+            if limit is not None:
+                self.announced = limit
+                self.target = self._capped(self._share * limit.rate)
+            self._set_rate(self.target if first and status != 429 else self._next_rate(status, limit))
+
+    def _next_rate(self, status: int, limit: AnnouncedLimit | None) -> float:
+        if status == 429:
+            return max(self.target * self._floor, min(self.rate, self.target) * self._backoff)
+        if limit is not None and limit.remaining == 0:
+            return min(self.rate, self.target)
+        return min(self.target, self.rate + self.target * self._recovery)
+
+    def _capped(self, rate: float) -> float:
+        return min(rate, self.ceiling) if self.ceiling else rate

@@ -49,8 +49,11 @@ def channel_change(action: str, inbox: str, channel: ChannelDefinition, fields: 
 PlannedInbox = tuple[ResourceChange | None, list[ResourceChange], list[ResourceChange]]
 
 
-def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> PlannedInbox:
-    """The inbox-level change (or None), its channel creates/updates, and its channel deletes."""
+def plan_inbox(desired: InboxDefinition, live: LiveInbox | None, *, adopt: bool = True) -> PlannedInbox:
+    """The inbox-level change (or None), its channel creates/updates, and its channel deletes.
+
+    ``adopt=False``: a server without ownership markers (HubSpot) has nothing to adopt, so an
+    inbox whose settings match is left alone even when its channels differ."""
     if live is None:
         wanted = inbox_settings(desired)
         creation = ResourceChange(CREATE, INBOX, desired.name, fields=diff_settings({}, wanted), desired=wanted)
@@ -58,7 +61,8 @@ def plan_inbox(desired: InboxDefinition, live: LiveInbox | None) -> PlannedInbox
                     for c in desired.channels]
         return creation, channels, []
     updates, deletes = _plan_channels(desired, live)
-    return _plan_inbox_update(desired, live, channels_change=bool(updates or deletes)), updates, deletes
+    channels_change = adopt and bool(updates or deletes)
+    return _plan_inbox_update(desired, live, channels_change=channels_change), updates, deletes
 
 
 def _plan_inbox_update(desired: InboxDefinition, live: LiveInbox, *, channels_change: bool) -> ResourceChange | None:
@@ -87,12 +91,12 @@ def _plan_channels(desired: InboxDefinition, live: LiveInbox) -> tuple[list[Reso
 
 
 def plan_changes(desired: list[InboxDefinition], live: list[LiveInbox], *,
-                 prune: bool = False) -> tuple[list[ResourceChange], list[str]]:
+                 prune: bool = False, adopt: bool = True) -> tuple[list[ResourceChange], list[str]]:
     """Every change, in dependency order, and notes about what was left alone."""
     live_by_name = {inbox.definition.name.lower(): inbox for inbox in live}
     inbox_changes, channel_updates, channel_deletes = [], [], []
     for inbox in desired:
-        inbox_change, updates, deletes = plan_inbox(inbox, live_by_name.pop(inbox.name.lower(), None))
+        inbox_change, updates, deletes = plan_inbox(inbox, live_by_name.pop(inbox.name.lower(), None), adopt=adopt)
         inbox_changes += [inbox_change] if inbox_change else []
         channel_updates += updates
         channel_deletes += deletes

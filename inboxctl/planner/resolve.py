@@ -17,9 +17,10 @@ PAID_TIERS = ("professional", "enterprise")
 
 
 class Resolver:
-    def __init__(self, directory: Directory, server: str) -> None:
+    def __init__(self, directory: Directory, server: str, *, check_channel_sources: bool = True) -> None:
         self.directory = directory
         self.server = server
+        self.check_channel_sources = check_channel_sources
         self.users = {user.email.lower(): user for user in directory.users}
         self.teams = {team.name.lower(): team.name for team in directory.teams}
         self.pipelines = {pipeline.name.lower(): pipeline for pipeline in directory.pipelines}
@@ -114,8 +115,9 @@ class Resolver:
         if "ticket_defaults" in settings:
             self.ticket_defaults(inbox, path + ("ticket_defaults",), settings["ticket_defaults"],
                                  effective(inbox, channel, "ticket_defaults"))
+        # A chat's check resolves the users and teams of its heading: names are always checked.
         check = getattr(self, f"channel_{channel.type}", None)
-        if check:
+        if check and (self.check_channel_sources or channel.type == "chat"):
             check(inbox, channel, path)
 
     def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
@@ -165,9 +167,14 @@ class Resolver:
                                                f"(this account is {self.directory.tier})", "remove this channel"))
 
 
-def resolve_names(inboxes: list[InboxDefinition], directory: Directory, server: str) -> list[Problem]:
-    """Check every name against ``directory`` and canonicalise its spelling in place."""
-    resolver = Resolver(directory, server)
+def resolve_names(inboxes: list[InboxDefinition], directory: Directory, server: str, *,
+                  check_channel_sources: bool = True) -> list[Problem]:
+    """Check every name against ``directory`` and canonicalise its spelling in place.
+
+    ``check_channel_sources=False``: leave out what a channel is made from (form, Facebook page,
+    WhatsApp number, team address, tier). A server that only verifies (HubSpot) cannot list those
+    and will create no channel anyway: whether the channel is connected is what its plan checks."""
+    resolver = Resolver(directory, server, check_channel_sources=check_channel_sources)
     for inbox in inboxes:
         resolver.inbox(inbox)
     return resolver.problems

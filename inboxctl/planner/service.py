@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from inboxctl.backends.base import Backend, LiveInbox
 from inboxctl.definitions.model import InboxDefinition, Problem
-from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError
+from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError, UnsupportedError
 from inboxctl.planner.diff import fingerprint, plan_changes
 from inboxctl.planner.plan import CREATE, DELETE, INBOX, Plan, ResourceChange
 from inboxctl.planner.resolve import resolve_names
+from inboxctl.planner.verify import by_hand, plan_verification, unmanaged_settings
 
 DEFAULT_MAX_DELETES = 1
 
@@ -18,6 +19,8 @@ DEFAULT_MAX_DELETES = 1
 def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool = False,
               max_deletes: int = DEFAULT_MAX_DELETES) -> Plan:
     """Resolve names, check what the server can manage, diff, and check the delete budget."""
+    if not backend.capabilities.manages_inboxes:
+        return make_verification_plan(backend, inboxes)
     problems = _capability_problems(backend, inboxes)
     problems += resolve_names(inboxes, backend.directory(), backend.capabilities.server)
     live = backend.read_inboxes()
@@ -34,6 +37,39 @@ def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool =
                            + ", ".join(change.inbox for change in deletes),
                            hint=f"re-run with --max-deletes {len(deletes)} if that is really intended")
     return Plan(changes=changes, server=backend.capabilities.server, fingerprint=fingerprint(live), notes=notes)
+
+
+def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition]) -> Plan:
+    """The plan for a server whose API cannot write inbox configuration (HubSpot): names resolved,
+    inboxes and channels checked, and what the server can neither read nor check named per inbox.
+
+    What the server cannot manage is a note here, not an error as in ``make_plan``: nothing will
+    be written, so nothing can be written wrongly. Nothing can be deleted either (no inbox carries
+    an ownership marker), so --prune and --max-deletes have nothing to act on.
+    """
+    server = backend.capabilities.server
+    unmanaged = [group for inbox in inboxes for group in unmanaged_settings(inbox, backend.unsupported_settings(inbox))]
+    problems = resolve_names(inboxes, backend.directory(), server, check_channel_sources=False)
+    live = backend.read_inboxes()
+    problems += _channels_held_elsewhere(inboxes, live)
+    if problems:
+        raise PlanError(problems)
+    changes, notes = plan_verification(inboxes, live, backend.capabilities.supports)
+    return Plan(changes=changes, server=server, fingerprint=fingerprint(live), notes=notes, verify_only=True,
+                unmanaged=unmanaged)
+
+
+def refuse_changes_by_hand(backend: Backend, plan: Plan) -> None:
+    """A server whose API cannot write inbox configuration gets no write at all: the user makes the
+    plan's changes in the server's own settings. Raises when there are any."""
+    if backend.capabilities.manages_inboxes or plan.is_empty():
+        return
+    count = len(plan.changes)
+    raise UnsupportedError(
+        f"{backend.capabilities.server} cannot make {'this change' if count == 1 else f'these {count} changes'} "
+        "through its API:" + "".join(f"\n  - {by_hand(change)}" for change in plan.changes),
+        hint="make them in the server's own settings, then run `inboxctl plan` again: "
+             "it exits 0 with --detailed-exitcode once nothing differs")
 
 
 def _capability_problems(backend: Backend, inboxes: list[InboxDefinition]) -> list[Problem]:
@@ -82,6 +118,7 @@ StepCallback = Callable[[ResourceChange, str, str | None], None]  # change, "app
 def apply_plan(backend: Backend, plan: Plan, *, on_step: StepCallback | None = None) -> ApplyReport:
     """Apply each change in order. A failed inbox creation skips that inbox's channel changes;
     everything else goes on, so one bad inbox does not hold back the others."""
+    refuse_changes_by_hand(backend, plan)
     report = ApplyReport()
     broken_inboxes: set[str] = set()
     for change in plan.changes:

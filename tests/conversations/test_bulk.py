@@ -48,7 +48,7 @@ class PerCallServer(Backend):
     def apply_change(self, change) -> None:  # pragma: no cover - not used
         raise NotImplementedError
 
-    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+    def run_action(self, request: ActionRequest, ids: Iterable[str], **hooks: object) -> Iterator[ActionResult]:
         for conversation_id in ids:
             with self.lock:
                 self.in_flight += 1
@@ -64,11 +64,11 @@ class PerCallServer(Backend):
 
 
 def test_parse_ids_from_arguments_and_lines():
-    assert parse_ids(["1 2,3", "4\n", "  # nothing", "5 # five", ""]) == ["1", "2", "3", "4", "5"]
+    assert parse_ids(["1 2,3", "4\n", "#5", ""]) == ["1", "2", "3", "4", "5"]
 
 
 def test_explicit_targets_keep_order_and_drop_repeats():
-    assert explicit_targets(["3", "1", "3", "#2", "2"]).ids == ("3", "1", "2")
+    assert explicit_targets(parse_ids(["3", "1", "3", "#2", "2"])).ids == ("3", "1", "2")
 
 
 def test_when_to_ask():
@@ -111,7 +111,7 @@ def test_parallel_chunks_reach_a_batching_backend_whole_and_a_failed_chunk_repor
     calls: list[list[str]] = []
     run_action = server.run_action
 
-    def recording(request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+    def recording(request: ActionRequest, ids: Iterable[str], **hooks: object) -> Iterator[ActionResult]:
         calls.append(list(ids))
         return run_action(request, calls[-1])
 
@@ -129,7 +129,7 @@ def test_parallel_chunks_reach_a_batching_backend_whole_and_a_failed_chunk_repor
 
 
 def test_lost_credentials_stop_the_run_and_close_the_journal_as_interrupted():
-    writer = JournalWriter.create(action="close", request=ActionRequest(action="close"), backend="per-call",
+    writer = JournalWriter.create(server="test-server", action="close", request=ActionRequest(action="close"), backend="per-call",
                                   profile="test", targets="test", total=3)
     with pytest.raises(AuthenticationError):
         run_bulk(PerCallServer(), ActionRequest(action="close"), ["1", "99", "3"], journal=writer,

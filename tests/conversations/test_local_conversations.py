@@ -83,13 +83,26 @@ def test_relative_dates_follow_the_backend_clock(backend, clock):
     assert len(list(backend.list_conversations(old))) > count
 
 
-def test_one_transaction_per_bulk_action_committed_before_results_are_read(backend):
+def test_one_transaction_per_bulk_action_committed_once_every_result_is_taken(backend):
+    # The caller journals each result before the commit, so the journal never lacks what committed.
     ids = sql_ids(backend, VISIBLE + " AND status = 'open'")[:25]
     statements: list[str] = []
     backend.store.connection.set_trace_callback(statements.append)
     results = backend.run_action(ActionRequest(action="close"), ids)
-    assert statements.count("BEGIN IMMEDIATE") == 1 and statements.count("COMMIT") == 1
-    assert [r.outcome for r in results] == ["changed"] * 25
+    outcomes = [next(results).outcome for _ in ids]
+    assert statements.count("BEGIN IMMEDIATE") == 1 and statements.count("COMMIT") == 0
+    assert list(results) == [] and statements.count("COMMIT") == 1
+    assert outcomes == ["changed"] * 25
+
+
+def test_a_caller_that_stops_before_the_last_result_rolls_everything_back(backend):
+    ids = sql_ids(backend, VISIBLE + " AND status = 'open'")[:5]
+    results = backend.run_action(ActionRequest(action="close"), ids)
+    next(results)
+    results.close()
+    marks = ",".join("?" * len(ids))
+    statuses = {r[0] for r in backend.store.connection.execute(f"SELECT status FROM conversations WHERE id IN ({marks})", ids)}
+    assert statuses == {"open"}
 
 
 def test_dry_run_computes_the_same_results_and_writes_nothing(backend):

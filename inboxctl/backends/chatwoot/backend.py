@@ -7,7 +7,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from inboxctl.backends.base import Backend, CapabilityProblem, Directory, FacebookPage, LiveInbox, Team, User
+from inboxctl.backends.base import (
+    Backend,
+    CapabilityProblem,
+    Directory,
+    FacebookPage,
+    LiveInbox,
+    SendingCallback,
+    Team,
+    User,
+)
 from inboxctl.backends.chatwoot import live
 from inboxctl.backends.chatwoot.account import Account
 from inboxctl.backends.chatwoot.api import ChatwootApi
@@ -65,6 +74,9 @@ class ChatwootBackend(Backend):
         self._me = str(profile.get("email") or "").lower() or None
         role = accounts.get(self.account_id, {}).get("role") or profile.get("role") or "user"
         return f"{profile.get('name')} <{profile.get('email')}>, {role} of account {self.account_id} on {self.url}"
+
+    def server_identity(self) -> str:
+        return f"chatwoot:{self.url}/accounts/{self.account_id}"
 
     def _my_email(self) -> str | None:
         if self._me is None:
@@ -143,8 +155,14 @@ class ChatwootBackend(Backend):
     def get_conversation(self, conversation_id: str) -> ConversationDetail:
         return self.conversations.get_conversation(conversation_id)
 
-    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
-        return self.conversations.run_action(request, ids)
+    def run_action(self, request: ActionRequest, ids: Iterable[str], *,
+                   known: Mapping[str, Conversation] | None = None,
+                   sending: SendingCallback | None = None) -> Iterator[ActionResult]:
+        # Chatwoot reads 25 conversations per request before writing: the listing's states are not needed.
+        return self.conversations.run_action(request, ids, sending)
+
+    def cancel(self) -> None:
+        self.client.cancel()
 
     def unsupported_action(self, action: str) -> UnsupportedError:
         return unsupported_action(action) or super().unsupported_action(action)

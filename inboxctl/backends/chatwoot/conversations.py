@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from inboxctl.backends.base import SendingCallback
 from inboxctl.backends.chatwoot.account import Account, Agent
 from inboxctl.backends.chatwoot.api import ChatwootApi
 from inboxctl.backends.chatwoot.mapping import kind_of
 from inboxctl.conversations.model import (
+    conversation_number,
     CHANNEL_TYPES, ActionRequest, ActionResult, Contact, Conversation, ConversationDetail, ConversationQuery,
     ConversationState, Message)
 from inboxctl.definitions.formats import did_you_mean
@@ -168,16 +170,18 @@ class ChatwootConversations:
             messages=tuple(_message(m, sender) for m in self.api.messages(number) if _message_kind(m) is not None))
 
     # -- actions ---------------------------------------------------------------------------------------------
-    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+    def run_action(self, request: ActionRequest, ids: Iterable[str],
+                   sending: SendingCallback | None = None) -> Iterator[ActionResult]:
         refusal = unsupported_action(request.action)
         if refusal is not None:
             raise refusal
-        return self._run(request, ids)
+        return self._run(request, ids, sending)
 
-    def _run(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+    def _run(self, request: ActionRequest, ids: Iterable[str],
+             sending: SendingCallback | None) -> Iterator[ActionResult]:
         iterator = iter(ids)
         while chunk := list(itertools.islice(iterator, self.settle.batch)):
-            yield from _Batch(self, request, chunk).run()
+            yield from _Batch(self, request, chunk, sending).run()
 
     def read(self, numbers: Iterable[int]) -> dict[int, dict[str, Any]]:
         """Current state of these conversations, 25 per request (the filter endpoint's page)."""
@@ -197,8 +201,10 @@ class ChatwootConversations:
 class _Batch:
     """One batch of one action: read, decide, write, verify, report in the order given."""
 
-    def __init__(self, owner: ChatwootConversations, request: ActionRequest, ids: list[str]) -> None:
+    def __init__(self, owner: ChatwootConversations, request: ActionRequest, ids: list[str],
+                 sending: SendingCallback | None = None) -> None:
         self.owner, self.request, self.ids = owner, request, ids
+        self.sending = sending
         self.account = owner.account()
         self.results: dict[str, ActionResult] = {}
         self.contacts_done: set[int] = set()  # one contact, many conversations: block it once
@@ -230,16 +236,23 @@ class _Batch:
     def _decide(self, conversation_id: str, raw: dict[str, Any]) -> ActionResult | None:
         """The result when no write is needed (refused, unchanged, dry run); None when one is."""
         before = state_of(raw, self.account)
-        refusal = self._refusal() or self.request.unmet_precondition(before)
+        refusal = self._refusal()
+        after = self._expected(before)
+        if refusal is None and after == before and self.request.action not in ("comment", "delete"):
+            # Before undo's precondition: what is already as asked has nothing to take from anyone.
+            return self._done(conversation_id, "unchanged", before=before, after=after)
+        refusal = refusal or self.request.unmet_precondition(before)
         if refusal:
             return self._done(conversation_id, "failed", reason=refusal, before=before)
-        after = self._expected(before)
-        if after == before and self.request.action not in ("comment", "delete"):
-            return self._done(conversation_id, "unchanged", before=before, after=after)
         if self.request.dry_run:
             return self._done(conversation_id, "changed", before=before,
                               after=None if self.request.action == "delete" else after)
         return None
+
+    def announce(self, conversation_id: str, before: ConversationState) -> None:
+        """Tell the journal a write for this conversation is about to go out."""
+        if self.sending is not None:
+            self.sending(conversation_id, before)
 
     def _refusal(self) -> str | None:
         if self.request.action == "assign":
@@ -277,6 +290,7 @@ class _Batch:
 
     def _write_one(self, number: int, conversation_id: str, raw: dict[str, Any]) -> None:
         before = state_of(raw, self.account)
+        self.announce(conversation_id, before)
         try:
             after = self._call(number, raw, before)
         except OutcomeUnknownError as error:
@@ -335,6 +349,8 @@ class _StateWrite:
     def run(self) -> None:
         pending = set(self.todo)
         reasons: dict[int, str] = {}
+        for conversation_id, raw in self.todo.values():
+            self.batch.announce(conversation_id, state_of(raw, self.batch.account))
         for _round in range(self.settle.rounds + 1):
             accepted, error = self._send(sorted(pending))
             if error is not None and not isinstance(error, OutcomeUnknownError):
@@ -505,8 +521,7 @@ def _permission_reason(error: AuthenticationError, action: str) -> str:
 
 
 def _display_id(raw: str | int) -> int | None:
-    text = str(raw).strip().lstrip("#")
-    return int(text) if text.isdigit() else None
+    return conversation_number(str(raw))
 
 
 def _number(value: Any) -> float:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inboxctl.backends.base import Backend, Capabilities, Directory, FacebookPage, LiveInbox, Pipeline, Team, User
+from inboxctl.backends.base import (
+    Backend,
+    Capabilities,
+    Directory,
+    FacebookPage,
+    LiveInbox,
+    Pipeline,
+    SendingCallback,
+    Team,
+    User,
+)
 from inboxctl.backends.local import config_store
 from inboxctl.backends.local.seed import DEFAULT_CONVERSATIONS, seed_demo_workspace
 from inboxctl.backends.local.store import SCHEMA_VERSION, Clock, LocalStore
@@ -58,6 +68,9 @@ class LocalBackend(Backend):
     def whoami(self) -> str:
         return f"local workspace {self.store.meta('account', 'Acme')} at {self.store.path}"
 
+    def server_identity(self) -> str:
+        return f"local:{Path(self.store.path).resolve()}"
+
     # -- configuration ---------------------------------------------------------------------
     def directory(self) -> Directory:
         db = self.store.connection
@@ -102,7 +115,11 @@ class LocalBackend(Backend):
 
         return conversations.get_conversation(self.store, conversation_id)
 
-    def run_action(self, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
+    def run_action(self, request: ActionRequest, ids: Iterable[str], *,
+                   known: Mapping[str, Conversation] | None = None,
+                   sending: SendingCallback | None = None) -> Iterator[ActionResult]:
+        # One transaction, journaled before it commits: neither the listing's states nor "sending"
+        # records are needed here.
         from inboxctl.backends.local import conversations
 
         return conversations.run_action(self.store, request, ids)

@@ -13,12 +13,15 @@ import logging
 import sqlite3
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from inboxctl.backends.local.store import LocalStore
 from inboxctl.conversations.model import (
+    already_done,
+    conversation_number,
+    expected_state,
     CHANNEL_TYPES,
     TRASH_RETENTION,
     ActionRequest,
@@ -32,6 +35,7 @@ from inboxctl.conversations.model import (
     Ticket,
 )
 from inboxctl.definitions.formats import did_you_mean
+from inboxctl.interrupts import InterruptHold
 from inboxctl.errors import NotFoundError
 
 log = logging.getLogger(__name__)
@@ -272,8 +276,7 @@ def get_conversation(store: LocalStore, conversation_id: str) -> ConversationDet
 
 
 def _parse_id(text: str) -> int | None:
-    text = str(text).strip().lstrip("#")
-    return int(text) if text.isdigit() else None
+    return conversation_number(text)
 
 
 def _missing_reason(db: sqlite3.Connection, raw: str, number: int | None) -> str:
@@ -303,16 +306,19 @@ class _Context:
 def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
     """Apply ``request`` to every id in one transaction; a dry run computes the same results and writes nothing.
 
-    Results are collected and only yielded once the transaction has committed, so that what a
-    caller journals is exactly what was written, even if it stops iterating early.
+    The results are yielded inside the transaction, which commits once the caller has taken the
+    last one: a caller that journals each result has journaled exactly what commits. From the first
+    result to the commit, interrupts wait (``InterruptHold``); an interrupt before that rolls back
+    everything, and a caller that stops early (an error) rolls back too.
     """
     _prepare(store)
-    with store.transaction() as db:
+    with InterruptHold() as hold, store.transaction() as db:
         users = {r["email"].casefold(): (r["id"], r["email"], bool(r["active"]))
                  for r in db.execute("SELECT id, email, active FROM users")}
         context = _Context(db=db, request=request, now=store.now_iso(), users=users)
         results = [_act(context, str(conversation_id)) for conversation_id in ids]
-    return iter(results)
+        hold.engage()
+        yield from results
 
 
 def _act(context: _Context, raw_id: str) -> ActionResult:
@@ -323,7 +329,11 @@ def _act(context: _Context, raw_id: str) -> ActionResult:
         return _result(request, raw_id, "failed", reason=_missing_reason(context.db, raw_id, number))
     conversation_id = str(number)
     before = _state(row)
-    refusal = _refusal(context, before) or request.unmet_precondition(before)
+    refusal = _refusal(context, before)
+    if refusal is None and already_done(request, before):
+        # Before undo's precondition: what is already as asked has nothing to take from anyone.
+        return _result(request, conversation_id, "unchanged", before=before, after=before)
+    refusal = refusal or request.unmet_precondition(before)
     if refusal is not None:
         return _result(request, conversation_id, "failed", reason=refusal, before=before)
     if request.action == "delete":
@@ -331,8 +341,6 @@ def _act(context: _Context, raw_id: str) -> ActionResult:
             _delete(context, number, before)
         return _result(request, conversation_id, "changed", before=before, after=None)
     after = _desired(context, before)
-    if after == before and request.action != "comment":
-        return _result(request, conversation_id, "unchanged", before=before, after=after)
     if not request.dry_run:
         _write(context, number, row["contact_email"], before, after)
     return _result(request, conversation_id, "changed", before=before, after=after)
@@ -371,27 +379,9 @@ def _refusal(context: _Context, before: ConversationState) -> str | None:
 
 def _desired(context: _Context, before: ConversationState) -> ConversationState:
     request = context.request
-    ticket = request.with_ticket and before.ticket_status is not None
-    match request.action:
-        case "assign":
-            return before.with_changes(assignee=context.users[request.assignee.casefold()][1],  # type: ignore[union-attr]
-                                       assigned_to_bot=False)
-        case "unassign":
-            return before.with_changes(assignee=None, assigned_to_bot=False)
-        case "close":
-            return before.with_changes(status="closed", ticket_status="closed" if ticket else before.ticket_status)
-        case "reopen":
-            return before.with_changes(status="open", ticket_status="open" if ticket else before.ticket_status)
-        case "trash":
-            return before.with_changes(trashed_at=before.trashed_at or context.now)
-        case "restore":
-            return before.with_changes(trashed_at=None)
-        case "spam" | "unspam":
-            return before.with_changes(spam=request.action == "spam")
-        case "block-sender" | "unblock-sender":
-            blocked = request.action == "block-sender"
-            return before.with_changes(sender_blocked=blocked, filtered=blocked)
-    return before  # comment: the state does not change, a note is added
+    if request.action == "assign":  # the user's e-mail as the workspace spells it
+        request = replace(request, assignee=context.users[(request.assignee or "").casefold()][1])
+    return expected_state(request, before, now=context.now) or before
 
 
 def _write(context: _Context, number: int, sender: str, before: ConversationState, after: ConversationState) -> None:

@@ -14,7 +14,7 @@ from inboxctl.cli.render_plan import render_plan
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import PartialFailureError, UsageError
 from inboxctl.planner.plan import Plan, ResourceChange
-from inboxctl.planner.service import ApplyReport, apply_plan, check_fresh, make_plan
+from inboxctl.planner.service import ApplyReport, apply_plan, check_fresh, make_plan, refuse_changes_by_hand
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
@@ -58,6 +58,10 @@ def apply(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int
     `inboxctl plan --out`; a saved plan is refused if the server changed since.
     Asks for confirmation on a terminal; with no terminal, --yes is required.
 
+    On HubSpot, whose API cannot write inbox settings, apply writes nothing: it exits 0
+    with "No changes" when HubSpot has every inbox and channel of the definitions, and
+    otherwise exits 1 naming each change to make in HubSpot's own settings.
+
     \b
     Examples:
       inboxctl apply configs/               # shows the plan, then asks
@@ -74,6 +78,8 @@ def apply(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int
     else:
         the_plan = make_plan(backend, load_definitions(paths), prune=prune, max_deletes=max_deletes)
     click.echo(render_plan(the_plan))
+    # Before the dry run and the question: on HubSpot no answer could make these changes happen.
+    refuse_changes_by_hand(backend, the_plan)
     if the_plan.is_empty() or dry_run:
         if dry_run and not the_plan.is_empty():
             click.echo("Dry run: nothing was changed.", err=True)

@@ -10,6 +10,7 @@ from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.definitions.exporter import export_to_directory, select_inboxes
 from inboxctl.definitions.writer import render_new
 from inboxctl.errors import UsageError
+from inboxctl.planner.verify import exposed_overlay
 
 
 @click.command()
@@ -24,16 +25,23 @@ def export(app: AppContext, names: tuple[str, ...], directory: Path | None) -> N
     `plan` on the exported files shows no changes. Exporting over an existing file
     keeps its comments and key order and rewrites only what differs.
 
+    On HubSpot, whose API exposes only inboxes and their connected channels, new files
+    hold just those; an existing file gets its channels updated and keeps every other
+    setting as written.
+
     \b
     Examples:
       inboxctl export --inbox Support            # to stdout
       inboxctl export --dir configs/             # every inbox, one file each
     """
-    inboxes = select_inboxes(app.backend(), names)
+    backend = app.backend()
+    inboxes = select_inboxes(backend, names)
     if directory is None:
         if len(inboxes) != 1:
             raise UsageError(f"{len(inboxes)} inboxes to export: name one with --inbox, or use --dir DIR")
         click.echo(render_new(inboxes[0]), nl=False)
         return
-    for exported in export_to_directory(inboxes, directory):
+    # HubSpot exposes only inboxes and their channels: existing files keep the rest as written.
+    overlay = None if backend.capabilities.manages_inboxes else exposed_overlay(backend.capabilities.supports)
+    for exported in export_to_directory(inboxes, directory, overlay=overlay):
         click.echo(f"{exported.outcome:>9} {exported.path}  (inbox {exported.inbox!r})", err=True)

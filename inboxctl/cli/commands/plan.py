@@ -31,6 +31,11 @@ def plan(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int,
     pipeline, stage, form or page is an error with the closest match. Settings the
     server cannot manage are errors too, before anything is written.
 
+    On HubSpot, whose API can read but not write inbox settings, the plan checks that
+    each inbox exists and each channel is connected to it, and lists every other
+    setting once per inbox, to manage in HubSpot's settings: those are not changes,
+    and --detailed-exitcode exits 2 only for real differences.
+
     \b
     Examples:
       inboxctl plan configs/

@@ -15,7 +15,7 @@ from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.output import output_option, write_rows
 from inboxctl.conversations.bulk import BulkOptions
 from inboxctl.conversations.journal import JournalInfo, JournalWriter, find_journal, list_journals, plan_undo
-from inboxctl.errors import UsageError
+from inboxctl.errors import RefusedError, UsageError
 
 
 @click.command("undo")
@@ -47,9 +47,15 @@ def undo(app: AppContext, journal: str | None, list_: bool, yes: bool, dry_run: 
     if list_:
         _list(output or "table")
         return
-    info = find_journal(journal)
+    skipped: list[str] = []
+    info = find_journal(journal, skipped)
+    for warning in skipped:
+        click.echo(f"warning: {warning}", err=True)
     session = Session(app)
     _check_same_server(info, session)
+    if journal is None:
+        click.echo(f"Undoing the latest run that changed something: {info.name} ({info.action}, "
+                   f"{info.header.get('targets')}, started {info.header.get('started_at')}).", err=True)
     plan = plan_undo(info)
     label = f"undo of {info.name}"
     if plan.total == 0:
@@ -63,16 +69,29 @@ def undo(app: AppContext, journal: str | None, list_: bool, yes: bool, dry_run: 
     _describe(info, batches, len(plan.not_reversible))
     confirm_or_refuse(f"Undo {info.action} on {plan.total} conversation{'s' if plan.total != 1 else ''}?", yes=yes)
     writer = JournalWriter.create(action="undo", request=None, backend=session.backend.name, profile=session.profile,
-                                  targets=f"undo of {info.name}", total=plan.total, undo_of=info.name)
+                                  server=session.backend.server_identity(), targets=f"undo of {info.name}",
+                                  total=plan.total, undo_of=info.name)
     execute(session, batches, label=label, output=output, options=BulkOptions(), journal=writer,
             known=plan.not_reversible, undo_hint=False)
 
 
 def _check_same_server(info: JournalInfo, session: Session) -> None:
-    backend, profile = info.header.get("backend"), info.header.get("profile")
-    if backend != session.backend.name or (profile and profile != session.profile):
+    """Undo changes conversations on the server the run changed, never on one a profile was pointed at since."""
+    backend, profile, recorded = info.header.get("backend"), info.header.get("profile"), info.server
+    if backend != session.backend.name:
         raise UsageError(f"{info.name} was recorded on profile {profile!r} ({backend}), not on {session.profile!r}",
                          hint=f"run undo with --profile {profile}")
+    current = session.backend.server_identity()
+    if recorded is None:
+        if backend == "local":
+            return  # journals live beside the local database: one home, one database
+        raise RefusedError(f"{info.name} does not say which server it changed (an older inboxctl wrote it), so "
+                           "inboxctl cannot make sure undo changes the same one; nothing was changed",
+                           hint="undo it by hand: the journal lists each conversation and its state before")
+    if recorded != current:
+        raise RefusedError(f"{info.name} changed conversations on {recorded}, but profile {session.profile!r} now "
+                           f"points at {current}; nothing was changed",
+                           hint="point a profile at the server the run changed, then run undo with it")
 
 
 def _describe(info: JournalInfo, batches: list[Batch], not_reversible: int) -> None:
@@ -83,7 +102,10 @@ def _describe(info: JournalInfo, batches: list[Batch], not_reversible: int) -> N
 
 
 def _list(output: str) -> None:
-    journals = list_journals()
+    skipped: list[str] = []
+    journals = list_journals(skipped)
+    for warning in skipped:
+        click.echo(f"warning: {warning}", err=True)
     undone = {j.undo_of for j in journals if j.undo_of}
     write_rows((_journal_row(j, j.name in undone) for j in journals), output, JOURNAL_COLUMNS, id_key="name")
 

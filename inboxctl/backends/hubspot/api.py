@@ -1,0 +1,172 @@
+"""Thin, typed calls to HubSpot's public API (date-versioned ``2026-09`` paths). JSON in, JSON out.
+
+Paths, parameters and bodies follow ``shared/api/hubspot.md`` (rewritten from HubSpot's official
+spec files): integer ids in paths, string ids in bodies, ``{results, paging.next.after}`` listings.
+Every listing is lazy. A 403 becomes an :class:`AuthenticationError` naming the scope the call
+needs, because the only fix is a token with that scope: every other call of the run would fail
+the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from inboxctl.errors import AuthenticationError, BackendError
+from inboxctl.http import HttpClient, iterate_cursor
+
+CONVERSATIONS = "/conversations/conversations/2026-09"
+OWNERS = "/crm/owners/2026-09"
+CONTACTS = "/crm/objects/2026-09/contacts"
+ACCOUNT = "/account-info/2026-09/details"
+
+READ_SCOPE = "conversations.read"
+WRITE_SCOPE = "conversations.write"
+OWNERS_SCOPE = "crm.objects.owners.read"
+CONTACTS_SCOPE = "crm.objects.contacts.read"
+
+PAGE_SIZE = 100  # HubSpot's largest page for threads, messages, inboxes, channels and owners
+CONTACT_PROPERTIES = ("email", "firstname", "lastname")
+_SCOPE_NAME = re.compile(r"\b[a-z]+(?:[._-][a-z]+)+\b")
+
+
+class HubSpotApi:
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    # -- the account ----------------------------------------------------------------------------
+    def account_details(self) -> dict[str, Any]:
+        """``{portalId, accountType, timeZone, ...}``: any valid token may read it."""
+        with needs_scope(None):
+            return self.client.get(ACCOUNT) or {}
+
+    # -- lists read once per run ----------------------------------------------------------------------
+    def inboxes(self) -> Iterator[dict[str, Any]]:
+        return self._listing(f"{CONVERSATIONS}/inboxes", READ_SCOPE)
+
+    def channels(self) -> Iterator[dict[str, Any]]:
+        return self._listing(f"{CONVERSATIONS}/channels", READ_SCOPE)
+
+    def channel_accounts(self) -> Iterator[dict[str, Any]]:
+        return self._listing(f"{CONVERSATIONS}/channel-accounts", READ_SCOPE)
+
+    def owners(self, *, archived: bool = False) -> Iterator[dict[str, Any]]:
+        """Owners (users); ``archived=True`` lists the deactivated ones instead."""
+        return self._listing(OWNERS, OWNERS_SCOPE, {"archived": "true"} if archived else {})
+
+    def first_inbox_page(self) -> dict[str, Any]:
+        """One small read that needs ``conversations.read``: proves the token can see the inbox."""
+        with needs_scope(READ_SCOPE):
+            return self.client.get(f"{CONVERSATIONS}/inboxes", params={"limit": 1}) or {}
+
+    # -- threads --------------------------------------------------------------------------------------
+    def thread_pages(self, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """``GET C/threads``, one list per page, so that names can be resolved a page at a time."""
+        return self._pages(f"{CONVERSATIONS}/threads", READ_SCOPE, params)
+
+    def thread(self, thread_id: int, *, archived: bool = False) -> dict[str, Any]:
+        with needs_scope(READ_SCOPE):
+            return self.client.get(f"{CONVERSATIONS}/threads/{thread_id}",
+                                   params={"archived": "true"} if archived else None) or {}
+
+    def message_pages(self, thread_id: int, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """Every message of a thread, oldest first, one list per page."""
+        params = {"sort": "createdAt", **({"archived": "true"} if archived else {})}
+        return self._pages(f"{CONVERSATIONS}/threads/{thread_id}/messages", READ_SCOPE, params)
+
+    # -- names in batches -----------------------------------------------------------------------------
+    def actors(self, actor_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """``POST C/actors/batch/read``: a read (200 or 207), so it is retried like a GET."""
+        inputs = sorted(set(actor_ids))
+        if not inputs:
+            return []
+        with needs_scope(READ_SCOPE):
+            body = self.client.post(f"{CONVERSATIONS}/actors/batch/read", json={"inputs": inputs}, idempotent=True)
+        return _results(body)
+
+    def contacts(self, contact_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """CRM batch read of contacts: ``{id, properties: {email, firstname, lastname}}`` each."""
+        inputs = sorted(set(contact_ids))
+        if not inputs:
+            return []
+        with needs_scope(CONTACTS_SCOPE):
+            body = self.client.post(f"{CONTACTS}/batch/read", idempotent=True, json={
+                "inputs": [{"id": contact_id} for contact_id in inputs], "properties": list(CONTACT_PROPERTIES)})
+        return _results(body)
+
+    # -- writes, one thread per call (HubSpot has no batch update) ------------------------------------
+    def set_status(self, thread_id: int, status: str) -> dict[str, Any]:
+        # Setting a value: sending it twice is sending it once, so it may be retried.
+        with needs_scope(WRITE_SCOPE):
+            return self.client.patch(f"{CONVERSATIONS}/threads/{thread_id}", json={"status": status},
+                                     idempotent=True) or {}
+
+    def assign(self, thread_id: int, user_id: str) -> dict[str, Any]:
+        with needs_scope(WRITE_SCOPE):
+            return self.client.put(f"{CONVERSATIONS}/threads/{thread_id}/assignee",
+                                   json={"actorId": f"A-{user_id}"}) or {}
+
+    def unassign(self, thread_id: int) -> None:
+        with needs_scope(WRITE_SCOPE):
+            self.client.delete(f"{CONVERSATIONS}/threads/{thread_id}/assignee")
+
+    def archive(self, thread_id: int) -> None:
+        """Move to trash; HubSpot deletes it for good 30 days later."""
+        with needs_scope(WRITE_SCOPE):
+            self.client.delete(f"{CONVERSATIONS}/threads/{thread_id}")
+
+    def restore(self, thread_id: int) -> dict[str, Any]:
+        with needs_scope(WRITE_SCOPE):
+            return self.client.patch(f"{CONVERSATIONS}/threads/{thread_id}", params={"archived": "true"},
+                                     json={"archived": False}, idempotent=True) or {}
+
+    def add_comment(self, thread_id: int, text: str) -> dict[str, Any]:
+        """An internal note. Not safe to repeat: a lost answer is reported as "outcome unknown"."""
+        with needs_scope(WRITE_SCOPE):
+            return self.client.post(f"{CONVERSATIONS}/threads/{thread_id}/messages",
+                                    json={"type": "COMMENT", "text": text, "attachments": []}) or {}
+
+    # -- paging ---------------------------------------------------------------------------------------
+    def _listing(self, path: str, scope: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        for page in self._pages(path, scope, params or {}):
+            yield from page
+
+    def _pages(self, path: str, scope: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        # iterate_cursor yields items; an extractor wrapping each page in a list makes it yield pages.
+        pages = iterate_cursor(self.client, path, {"limit": PAGE_SIZE, **params}, items=_page_as_one_item)
+        with needs_scope(scope):
+            yield from pages
+
+
+@contextlib.contextmanager
+def needs_scope(scope: str | None) -> Iterator[None]:
+    """Turn HubSpot's 403 (MISSING_SCOPES) into an error that names the scope to add."""
+    try:
+        yield
+    except BackendError as error:
+        if error.status != 403 or isinstance(error, AuthenticationError):
+            raise
+        missing = _scopes_named(error.reason) or scope
+        what = f"the token lacks the scope {missing}" if missing else "the token is not allowed to do this"
+        raise AuthenticationError(f"HubSpot refused: {what}", reason=error.reason, status=403, hint=(
+            f"add {missing} to the scopes of the app whose token this is (HubSpot: Settings > Integrations), "
+            "then use its new token" if missing else "check the scopes of the app whose token this is")) from None
+
+
+def _scopes_named(reason: str | None) -> str | None:
+    """Scope names in HubSpot's words ("requiredGranularScopes=[conversations.write]"), if any."""
+    found = [name for name in _SCOPE_NAME.findall(reason or "")
+             if name.split(".")[0] in ("conversations", "crm", "tickets", "settings", "oauth")]
+    return ", ".join(dict.fromkeys(found)) or None
+
+
+def _page_as_one_item(body: Any) -> list[Any]:
+    results = body.get("results") if isinstance(body, dict) else None
+    return [results if isinstance(results, list) else []]
+
+
+def _results(body: Any) -> list[dict[str, Any]]:
+    results = body.get("results") if isinstance(body, dict) else None
+    return [item for item in results or [] if isinstance(item, dict)]
