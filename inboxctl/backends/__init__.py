@@ -21,8 +21,11 @@ def open_backend(profile: Profile, *, rate: float | None = None) -> Backend:
 
         return LocalBackend.open_default()
     if profile.backend == "hubspot":
-        raise UsageError(f"profile {profile.name!r} uses the HubSpot backend, which is not available yet",
-                         hint="it comes in a later release; use a chatwoot profile or the local one meanwhile")
+        token = _token_for(profile)
+        from inboxctl.backends.hubspot.backend import HubSpotBackend
+
+        # No rate given: the client follows the limit HubSpot announces in its headers.
+        return HubSpotBackend(url=profile.url, token=token, **_rate_option(rate, profile))
     if profile.backend == "chatwoot":
         token = _token_for(profile)
         from inboxctl.backends.chatwoot.backend import ChatwootBackend

@@ -23,7 +23,7 @@ Exit codes:
   5    invalid definition
   6    rate limited or quota exhausted
   64   usage error
-  130  interrupted
+  130  interrupted (Ctrl-C, SIGTERM or SIGHUP)
 """
 
 
@@ -99,4 +99,7 @@ _register_commands()
 
 
 def main() -> None:
+    from inboxctl.interrupts import end_runs_on_termination_signals
+
+    end_runs_on_termination_signals()  # SIGTERM and SIGHUP end a run cleanly, like Ctrl-C (exit 130)
     cli(prog_name="inboxctl")

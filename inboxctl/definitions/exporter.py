@@ -58,29 +58,71 @@ def export_to_directory(inboxes: list[InboxDefinition], directory: Path, *,
                         overlay: Callable[[InboxDefinition, InboxDefinition], InboxDefinition] | None = None,
                         ) -> list[ExportedFile]:
     """``overlay(written, live)``: for a server that exposes only part of a definition (HubSpot), what an
-    existing file should say, so that the settings the server cannot read are kept rather than wiped."""
+    existing file should say, so that the settings the server cannot read are kept rather than wiped.
+
+    Every target is chosen and checked before the first write: a link that leads out of ``directory``
+    is refused (export writes only inside it), and inboxes whose names map to the same file name
+    ("Team A/B", "Team A B") get distinct ones (``team-a-b.toml``, ``team-a-b-2.toml``).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     existing = _existing_definitions(directory)
-    results = []
+    taken: set[str] = {path.name.casefold() for path, _ in existing.values()}
+    targets = []
     for inbox in inboxes:
         if inbox.name.lower() in existing:
             path, written = existing[inbox.name.lower()]
-            before = path.read_text(encoding="utf-8")
+            before: str | None = path.read_text(encoding="utf-8")
             after = merge_into(before, written, overlay(written, inbox) if overlay else inbox)
         else:
-            path, before = directory / file_name(inbox.name), None
-            if path.exists():
-                _refuse_to_overwrite(path)
+            path, before = _free_path(directory, inbox.name, taken), None
             after = render_new(inbox, schema_path=_schema_path(directory))
+        taken.add(path.name.casefold())
+        targets.append((inbox, _inside(path, directory), before, after))
+    results = []
+    for inbox, path, before, after in targets:
         if after != before:
-            path.write_text(after, encoding="utf-8")
+            _write_atomically(path, after)
         results.append(ExportedFile(inbox.name, path,
                                     "created" if before is None else "unchanged" if after == before else "updated"))
     return results
 
 
-def _refuse_to_overwrite(path: Path) -> None:
+def _free_path(directory: Path, inbox_name: str, taken: set[str]) -> Path:
+    """The inbox's file name, or the first ``-2``, ``-3``... variant that nothing holds yet."""
+    stem = file_name(inbox_name)[: -len(".toml")]
+    for number in range(1, 1000):
+        path = directory / (f"{stem}.toml" if number == 1 else f"{stem}-{number}.toml")
+        if path.name.casefold() in taken:
+            continue
+        if not os.path.lexists(path):
+            return path
+        if not path.is_symlink():
+            _refuse_broken(path)  # a file of another inbox: try the next name
+    raise UsageError(f"no free file name for inbox {inbox_name!r} in {directory}")
+
+
+def _inside(path: Path, directory: Path) -> Path:
+    """Where writing ``path`` lands; refused if a link takes it out of ``directory``."""
+    target = path.resolve()
+    if target.parent != directory.resolve() and directory.resolve() not in target.parents:
+        raise UsageError(f"{path} is a link to {target}, outside {directory}; export writes only inside "
+                         "--dir and nothing was written", hint=f"remove the link {path}, or export to another --dir")
+    return target if path.is_symlink() else path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # A new file renamed over the old one: an interrupted export never leaves half a definition.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def _refuse_broken(path: Path) -> None:
+    """A file in the way that is not a valid definition is not silently kept beside a new one."""
     _, problems = load_file(path)
     if problems:
         raise InvalidDefinitionError(problems)
-    raise UsageError(f"{path} defines another inbox; not overwriting it", hint="export to another --dir")

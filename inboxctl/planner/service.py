@@ -31,11 +31,7 @@ def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool =
     for change in changes:
         if change.action == DELETE:
             change.warnings = backend.consequences(change)
-    deletes = [change for change in changes if change.action == DELETE and change.kind == INBOX]
-    if len(deletes) > max_deletes:
-        raise RefusedError(f"the plan deletes {len(deletes)} inboxes, more than --max-deletes {max_deletes}: "
-                           + ", ".join(change.inbox for change in deletes),
-                           hint=f"re-run with --max-deletes {len(deletes)} if that is really intended")
+    check_delete_budget(changes, max_deletes)
     return Plan(changes=changes, server=backend.capabilities.server, fingerprint=fingerprint(live), notes=notes)
 
 
@@ -91,6 +87,31 @@ def _channels_held_elsewhere(inboxes: list[InboxDefinition], live: list[LiveInbo
                     inbox.channel_path(channel), f"{channel.label} is connected to inbox {holder[channel.ident]!r}",
                     f"disconnect it from {holder[channel.ident]!r} first, or add that inbox's definition"))
     return problems
+
+
+def check_delete_budget(changes: list[ResourceChange], max_deletes: int) -> None:
+    deletes = [change for change in changes if change.action == DELETE and change.kind == INBOX]
+    if len(deletes) > max_deletes:
+        raise RefusedError(f"the plan deletes {len(deletes)} inboxes, more than --max-deletes {max_deletes}: "
+                           + ", ".join(change.inbox for change in deletes) + "; nothing was changed",
+                           hint=f"re-run with --max-deletes {len(deletes)} if that is really intended")
+
+
+def check_saved_plan(backend: Backend, plan: Plan, *, max_deletes: int) -> None:
+    """A saved plan is applied only as it was reviewed: same server state, the delete budget of this
+    run, and no deletion that now takes more with it than its reviewer was warned of."""
+    check_fresh(backend, plan)
+    check_delete_budget(plan.changes, max_deletes)
+    for change in plan.changes:
+        if change.action != DELETE:
+            continue
+        now = backend.consequences(change)
+        if now != change.warnings:
+            reviewed = "; ".join(change.warnings) or "nothing else"
+            raise StalePlanError(
+                f"deleting {change.address()} would now do more than the plan said: "
+                f"{'; '.join(now) or 'nothing else'} (the plan said: {reviewed}); nothing was changed",
+                hint="run plan again and review the new plan")
 
 
 def check_fresh(backend: Backend, plan: Plan) -> None:

@@ -335,10 +335,17 @@ class FakeHubSpot:
             return self.thread_json(self.threads[int(thread_id)], tickets=True)
 
     def inbox_id(self, name: str) -> int:
-        return next(i for i, inbox in self.inboxes.items() if inbox["name"] == name)
+        for inbox_id, inbox in self.inboxes.items():
+            if inbox["name"] == name:
+                return inbox_id
+        raise KeyError(f"no inbox named {name!r}")
 
     def owner_user_id(self, email: str) -> int:
-        return next(uid for uid, user in self.users.items() if user["email"] == email.lower())
+        """The user id an owner's ``A-<userId>`` actor names (deactivated users included)."""
+        for user_id, user in self.users.items():
+            if user["email"] == email.lower():
+                return user_id
+        raise KeyError(f"no user {email!r}")
 
     def requests_to(self, method: str, pattern: str) -> list[Recorded]:
         regex = re.compile(pattern)

@@ -10,13 +10,14 @@ marking and no sender blocking (see ``conversations.unsupported_action``).
 from __future__ import annotations
 
 from inboxctl.backends.base import Capabilities
+from inboxctl.backends.hubspot.configuration import CHANNEL_TYPES, CHECKABLE_SETTINGS
 
 SERVER_NAME = "HubSpot"
 
 HUBSPOT_CAPABILITIES = Capabilities(
     server=SERVER_NAME,
-    settings=(),
-    channel_types=frozenset(),
+    settings=CHECKABLE_SETTINGS,  # what it can read and check: each inbox and its channels' identities
+    channel_types=CHANNEL_TYPES,
     conversation_actions=frozenset({"assign", "unassign", "close", "reopen", "trash", "restore", "comment"}),
     manages_inboxes=False,
 )

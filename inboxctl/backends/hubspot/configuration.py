@@ -14,10 +14,10 @@ all (``shared/api/hubspot.md``, "Not in any public HubSpot API"). So this module
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from inboxctl.backends.base import CapabilityProblem, Directory, LiveInbox, Pipeline, Team, User
+from inboxctl.backends.hubspot.api import needs_scope
 from inboxctl.definitions.formats import FormatError, normalise_email, normalise_phone
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
 from inboxctl.definitions.spec import CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT
@@ -36,6 +36,8 @@ USERS = "/settings/users/2026-03"
 TEAMS = "/settings/users/2026-03/teams"
 TICKET_PIPELINES = "/crm/pipelines/2026-09/tickets"
 PAGE_SIZE = 100
+READ_SCOPE, OWNERS_SCOPE, PIPELINES_SCOPE = "conversations.read", "crm.objects.owners.read", "tickets"
+USERS_SCOPE, TEAMS_SCOPE = "settings.users.read", "settings.users.teams.read"
 
 # What HubSpot can read and check of a definition: that the inbox exists (its [inbox] table, whose
 # name is its identity) and each channel's identity, through the inbox's channel accounts.
@@ -75,12 +77,14 @@ def apply_change(client: HttpClient, change: ResourceChange) -> None:
 
 def read_directory(client: HttpClient) -> Directory:
     """Users (owners and users), teams and ticket pipelines, by the names definitions use."""
-    users = _listing(client, USERS)
-    owners = _listing(client, OWNERS) + _listing(client, OWNERS, archived="true")
+    users = _listing(client, USERS, USERS_SCOPE)
+    owners = _listing(client, OWNERS, OWNERS_SCOPE) + _listing(client, OWNERS, OWNERS_SCOPE, archived="true")
     people = directory_users(users, owners)
     ids = user_emails(users, owners)
-    teams = tuple(sorted((team_of(raw, ids) for raw in _results(client.get(TEAMS))), key=lambda team: team.name))
-    pipelines = tuple(pipeline_of(raw) for raw in _results(client.get(TICKET_PIPELINES)) if not raw.get("archived"))
+    teams = tuple(sorted((team_of(raw, ids) for raw in _results(client, TEAMS, TEAMS_SCOPE)),
+                         key=lambda team: team.name))
+    pipelines = tuple(pipeline_of(raw) for raw in _results(client, TICKET_PIPELINES, PIPELINES_SCOPE)
+                      if not raw.get("archived"))
     # Forms, Facebook pages and WhatsApp numbers are not listed: HubSpot's channel accounts say
     # whether a channel is connected, which is all a plan on HubSpot checks (see resolve_names).
     return Directory(users=people, teams=teams, pipelines=pipelines,
@@ -91,17 +95,19 @@ def directory_users(users: list[dict[str, Any]], owners: list[dict[str, Any]]) -
     """One user per e-mail address, from the users list and the owners (active and archived).
 
     Deactivated: every owner record of the address is archived or has lost its ``userId`` (HubSpot
-    keeps a deactivated user's id in ``userIdIncludingInactive``). Paid seats (F25): known only when
-    the user record lists ``seatNames`` (a beta field); otherwise unknown, and unknown fails no plan.
+    keeps a deactivated user's id in ``userIdIncludingInactive``). Paid seats (F25): known when the
+    account lists ``seatNames`` (a beta field, left out for a user without a seat); if no user has
+    it, seats are unknown, and unknown fails no plan.
     """
     names: dict[str, str] = {}
+    seats_known = any("seatNames" in user for user in users)
     seats: dict[str, bool] = {}
     for user in users:
         email = _email(user)
         if email:
             names[email] = _full_name(user) or email
-            if isinstance(user.get("seatNames"), list):
-                seats[email] = bool(user["seatNames"])
+            if seats_known:
+                seats[email] = bool(user.get("seatNames"))
     active_owner: dict[str, bool] = {}
     for owner in owners:
         email = _email(owner)
@@ -141,14 +147,14 @@ def pipeline_of(raw: dict[str, Any]) -> Pipeline:
 def read_live_inboxes(client: HttpClient) -> list[LiveInbox]:
     """Every HubSpot inbox (help desks included) with the channels connected to it."""
     kinds = {str(channel.get("id")): channel_type(str(channel.get("name") or ""))
-             for channel in iterate_cursor(client, CHANNELS, {"limit": PAGE_SIZE})}
+             for channel in _listing(client, CHANNELS, READ_SCOPE)}
     channels: dict[str, list[ChannelDefinition]] = {}
-    for account in iterate_cursor(client, CHANNEL_ACCOUNTS, {"limit": PAGE_SIZE}):
+    for account in _listing(client, CHANNEL_ACCOUNTS, READ_SCOPE):
         channel = channel_of(account, kinds.get(str(account.get("channelId"))))
         if channel is not None and not account.get("archived"):
             channels.setdefault(str(account.get("inboxId")), []).append(channel)
     return [live_inbox(str(inbox.get("name") or ""), channels.get(str(inbox.get("id")), []))
-            for inbox in iterate_cursor(client, INBOXES, {"limit": PAGE_SIZE}) if not inbox.get("archived")]
+            for inbox in _listing(client, INBOXES, READ_SCOPE) if not inbox.get("archived")]
 
 
 def live_inbox(name: str, channels: list[ChannelDefinition]) -> LiveInbox:
@@ -195,13 +201,19 @@ def _identifier(identifier: dict[str, Any], wanted: str) -> str | None:
 
 # -- reading -----------------------------------------------------------------------------------------
 
-def _listing(client: HttpClient, path: str, **params: str) -> list[dict[str, Any]]:
-    return [item for item in iterate_cursor(client, path, {"limit": PAGE_SIZE, **params}) if isinstance(item, dict)]
+def _listing(client: HttpClient, path: str, scope: str, **params: str) -> list[dict[str, Any]]:
+    """Every page of a cursor-paged list; a missing scope is an error that names it."""
+    with needs_scope(scope):
+        items = list(iterate_cursor(client, path, {"limit": PAGE_SIZE, **params}))
+    return [item for item in items if isinstance(item, dict)]
 
 
-def _results(body: Any) -> Iterator[dict[str, Any]]:
-    results: Iterable[Any] = body.get("results") or [] if isinstance(body, dict) else []
-    return (item for item in results if isinstance(item, dict))
+def _results(client: HttpClient, path: str, scope: str) -> list[dict[str, Any]]:
+    """A list HubSpot answers in one piece (teams, pipelines): ``{"results": [...]}``, no paging."""
+    with needs_scope(scope):
+        body = client.get(path)
+    results = body.get("results") if isinstance(body, dict) else None
+    return [item for item in results or [] if isinstance(item, dict)]
 
 
 def _email(record: dict[str, Any]) -> str:

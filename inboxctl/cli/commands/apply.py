@@ -14,7 +14,7 @@ from inboxctl.cli.render_plan import render_plan
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import PartialFailureError, UsageError
 from inboxctl.planner.plan import Plan, ResourceChange
-from inboxctl.planner.service import ApplyReport, apply_plan, check_fresh, make_plan, refuse_changes_by_hand
+from inboxctl.planner.service import ApplyReport, apply_plan, check_saved_plan, make_plan, refuse_changes_by_hand
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
@@ -74,7 +74,7 @@ def apply(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int
         the_plan = _load_plan_file(paths[0])
         if the_plan.server != backend.capabilities.server:
             raise UsageError(f"this plan was made against {the_plan.server}, not {backend.capabilities.server}")
-        check_fresh(backend, the_plan)
+        check_saved_plan(backend, the_plan, max_deletes=max_deletes)
     else:
         the_plan = make_plan(backend, load_definitions(paths), prune=prune, max_deletes=max_deletes)
     click.echo(render_plan(the_plan))
