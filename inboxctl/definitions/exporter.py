@@ -96,7 +96,9 @@ def _free_path(directory: Path, inbox_name: str, taken: set[str]) -> Path:
             continue
         if not os.path.lexists(path):
             return path
-        if not path.is_symlink():
+        if path.is_symlink():
+            _inside(path, directory)  # refused if it leads out; a link inside to something else: next name
+        else:
             _refuse_broken(path)  # a file of another inbox: try the next name
     raise UsageError(f"no free file name for inbox {inbox_name!r} in {directory}")
 

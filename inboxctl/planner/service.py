@@ -109,7 +109,7 @@ def check_saved_plan(backend: Backend, plan: Plan, *, max_deletes: int) -> None:
         if now != change.warnings:
             reviewed = "; ".join(change.warnings) or "nothing else"
             raise StalePlanError(
-                f"deleting {change.address()} would now do more than the plan said: "
+                f"deleting {change.address} would now do more than the plan said: "
                 f"{'; '.join(now) or 'nothing else'} (the plan said: {reviewed}); nothing was changed",
                 hint="run plan again and review the new plan")
 

@@ -85,3 +85,36 @@ def test_a_permanent_delete_by_filter_looks_at_every_conversation(cw, fake):
     assert deleted.exit_code == 0, deleted.output + deleted.stderr
     fake.settle()
     assert sorted(fake.conversations) == [1, 2, 3]
+
+
+def test_undo_refuses_a_server_the_profile_was_pointed_at_since(cw, fake, run):
+    """Issue 7, finding 4: a journal records the server, and undo never changes another one."""
+    from fakes.chatwoot_server import FakeChatwoot
+
+    ids = [str(number) for number in fake.seed_conversations(3)]
+    assert cw("conv", "close", *ids).exit_code == 0
+    fake.settle()
+    with FakeChatwoot() as other:
+        other_ids = other.seed_conversations(3, status="resolved")
+        moved = run("profile", "add", "cw", "--backend", "chatwoot", "--url", other.url, "--account-id", "1",
+                    "--replace")
+        assert moved.exit_code == 0, moved.stderr
+        refused = cw("conv", "undo", "--yes")
+        assert refused.exit_code == 1
+        assert f"changed conversations on chatwoot:{fake.url}/accounts/1" in refused.stderr
+        assert "nothing was changed" in refused.stderr
+        assert {other.conversations[n]["status"] for n in other_ids} == {"resolved"}
+        assert not [r for r in other.requests if r.method != "GET"]
+    assert {fake.conversations[int(n)]["status"] for n in ids} == {"resolved"}
+
+
+def test_undo_refuses_when_inboxctl_url_points_elsewhere(cw, fake, monkeypatch):
+    from fakes.chatwoot_server import FakeChatwoot
+
+    ids = [str(number) for number in fake.seed_conversations(2)]
+    assert cw("conv", "close", *ids).exit_code == 0
+    with FakeChatwoot() as other:
+        monkeypatch.setenv("INBOXCTL_URL", other.url)
+        refused = cw("conv", "undo", "--yes")
+        assert refused.exit_code == 1 and "now points at" in refused.stderr
+        assert not [r for r in other.requests if r.method != "GET"]
