@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 import click
 
+from inboxctl.definitions.writer import SECTIONS
 from inboxctl.planner.plan import CREATE, DELETE, Plan, ResourceChange, UnmanagedSettings
 from inboxctl.planner.verify import by_hand
 
@@ -34,14 +36,14 @@ def change_lines(change: ResourceChange) -> list[str]:
     return lines
 
 
-def by_hand_lines(change: ResourceChange) -> list[str]:
+def by_hand_line(change: ResourceChange) -> str:
     """A change on a server that cannot make it (HubSpot): what to do there, by hand."""
     symbol, colour = SYMBOLS[change.action]
-    return [click.style(f"{symbol} {by_hand(change)}", fg=colour, bold=True)]
+    return click.style(f"{symbol} {by_hand(change)}", fg=colour, bold=True)
 
 
 def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
-    """One inbox's settings the server can neither read nor write, one line per table:
+    """One inbox's settings the server can neither read nor write, one line per table, in file order:
     ``routing: mode, fallback``, ``channel.chat: color, heading.mode``."""
     tables: dict[str, list[str]] = {}
     for setting in group.settings:
@@ -51,13 +53,27 @@ def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
             table = f"channel.{kind}"
         tables.setdefault(table, []).append(key or "(the whole table)")
     title = click.style(f'= inbox "{group.inbox}": {group.reason}', fg="cyan", bold=True)
-    return [title] + [f"    {table}: {', '.join(keys)}" for table, keys in tables.items()]
+    ordered = sorted(tables.items(), key=lambda item: _table_order(item[0]))
+    return [title] + [line for table, keys in ordered for line in _wrapped(f"{table}: ", keys)]
+
+
+def _table_order(table: str) -> int:
+    return SECTIONS.index(table) if table in SECTIONS else len(SECTIONS)  # channels keep their own order
+
+
+def _wrapped(label: str, keys: list[str], width: int = 100) -> list[str]:
+    text = textwrap.fill(", ".join(keys), width=width, initial_indent=f"    {label}",
+                         subsequent_indent=" " * (4 + len(label)), break_on_hyphens=False, break_long_words=False)
+    return text.splitlines()
 
 
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
-    for change in plan.changes:
-        lines += (by_hand_lines(change) if plan.verify_only else change_lines(change)) + [""]
+    if plan.verify_only:
+        lines += [by_hand_line(change) for change in plan.changes] + ([""] if plan.changes else [])
+    else:
+        for change in plan.changes:
+            lines += change_lines(change) + [""]
     for group in plan.unmanaged:
         lines += unmanaged_lines(group) + [""]
     lines += [f"note: {note}" for note in plan.notes]

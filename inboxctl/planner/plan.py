@@ -88,14 +88,13 @@ class Plan:
         if self.is_empty() and not self.verify_only:
             return "No changes. The server matches the definitions."
         if self.is_empty():
-            return "No changes. Every inbox and channel of the definitions is in place" + (
-                ", and the settings listed above are to be checked in the server's own settings." if self.unmanaged
-                else ".")
+            return f"No changes. {self.server} has every inbox and channel of the definitions" + (
+                "; the settings listed above are managed in its own settings." if self.unmanaged else ".")
         counts = self.counts()
-        counted = f"{counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[DELETE]} to delete"
+        counted = f"Plan: {counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[DELETE]} to delete."
         if self.verify_only:
-            return f"Plan: {counted}, by hand: {self.server} cannot make these changes through its API."
-        return f"Plan: {counted}."
+            return f"{counted} {self.server} cannot make these changes through its API: make them in its own settings."
+        return counted
 
     def to_dict(self) -> dict[str, Any]:
         return {"format_version": PLAN_FORMAT_VERSION, "server": self.server, "fingerprint": self.fingerprint,

@@ -43,7 +43,7 @@ USERS_SCOPE, TEAMS_SCOPE = "settings.users.read", "settings.users.teams.read"
 # name is its identity) and each channel's identity, through the inbox's channel accounts.
 CHECKABLE_SETTINGS: tuple[str, ...] = ("inbox", *(f"channel.{kind}.{key}" for kind, key in CHANNEL_KEY.items()))
 CHANNEL_TYPES = frozenset(CHANNEL_KEY)
-UNMANAGED_REASON = "manage in HubSpot's settings: its API can neither read nor write these"
+UNMANAGED_REASON = "manage in HubSpot's settings (its API can neither read nor write them)"
 
 # HubSpot names its channels (``C/channels``) rather than typing them: "EMAIL", "LIVE_CHAT",
 # "FB_MESSENGER", "FORMS", "WHATSAPP", "CALLING", or "Email", "Chat"... Matched by word, in this

@@ -36,6 +36,9 @@ def export(app: AppContext, names: tuple[str, ...], directory: Path | None) -> N
     """
     backend = app.backend()
     inboxes = select_inboxes(backend, names)
+    if not backend.capabilities.manages_inboxes:
+        click.echo(f"note: {backend.capabilities.server}'s API shows only inboxes and their connected channels: "
+                   "their other settings cannot be exported", err=True)
     if directory is None:
         if len(inboxes) != 1:
             raise UsageError(f"{len(inboxes)} inboxes to export: name one with --inbox, or use --dir DIR")

@@ -21,7 +21,7 @@ from fakes.hubspot_server import TOKEN, FakeHubSpot  # noqa: E402
 from inboxctl.backends.base import Pipeline  # noqa: E402
 from inboxctl.backends.hubspot import configuration  # noqa: E402
 from inboxctl.backends.local.backend import LocalBackend  # noqa: E402
-from inboxctl.definitions.loader import load_file  # noqa: E402
+from inboxctl.definitions.loader import load_file, parse_definition  # noqa: E402
 from inboxctl.errors import AuthenticationError, UnsupportedError  # noqa: E402
 from inboxctl.http import HttpClient  # noqa: E402
 from inboxctl.planner.plan import CHANNEL, CREATE, ResourceChange  # noqa: E402
@@ -122,9 +122,9 @@ def test_a_missing_scope_is_an_error_that_names_it(mocked: responses.RequestsMoc
 
 # -- the live inboxes ---------------------------------------------------------------------------------
 
-CHANNELS = [{"id": "1000", "name": "LIVE_CHAT"}, {"id": "1001", "name": "FB_MESSENGER"}, {"id": "1002", "name": "EMAIL"},
-            {"id": "1003", "name": "FORMS"}, {"id": "1007", "name": "WHATSAPP"}, {"id": "1008", "name": "CALLING"},
-            {"id": "2301", "name": "Acme SMS bridge"}]
+CHANNELS = [{"id": channel_id, "name": name} for channel_id, name in (
+    ("1000", "LIVE_CHAT"), ("1001", "FB_MESSENGER"), ("1002", "EMAIL"), ("1003", "FORMS"), ("1007", "WHATSAPP"),
+    ("1008", "CALLING"), ("2301", "Acme SMS bridge"))]
 
 
 def account(number: int, channel: str, inbox: str, name: str, identifier: dict[str, str] | None = None,
@@ -191,10 +191,6 @@ def test_every_setting_but_the_inbox_and_its_channel_identities_is_unsupported()
 
 
 def test_a_definition_with_only_a_name_and_channels_is_fully_checkable() -> None:
-    exported = CONFIGS.parent / "tests" / "backends" / "hubspot"  # any directory: the file is written below
-    del exported
-    from inboxctl.definitions.loader import parse_definition
-
     inbox, problems = parse_definition('[inbox]\nname = "Sales"\n\n[[channels]]\ntype = "email"\n'
                                        'address = "sales@acme.example"\n', "sales.toml")
     assert inbox is not None, problems
