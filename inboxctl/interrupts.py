@@ -44,6 +44,8 @@ class InterruptHold:
         # Only the main thread receives signals in Python; elsewhere there is nothing to hold.
         if threading.current_thread() is not threading.main_thread() or self._previous:
             return
+        if _holding():
+            return  # inside an engaged hold: that one keeps the signals waiting and delivers them
         for signum in TERMINATING_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._hold)
 
@@ -60,3 +62,7 @@ class InterruptHold:
         self._previous.clear()
         if self._pending:
             signal.raise_signal(self._pending[0])  # to the handler that was there before
+
+
+def _holding() -> bool:
+    return isinstance(getattr(signal.getsignal(signal.SIGINT), "__self__", None), InterruptHold)

@@ -34,6 +34,7 @@ from inboxctl.errors import (
     RequestCancelled,
     UsageError,
 )
+from inboxctl.interrupts import InterruptHold
 
 # Up to this many ids typed or piped in, a non-destructive action runs without a question.
 EXPLICIT_IDS_WITHOUT_PROMPT = 20
@@ -204,9 +205,13 @@ def run_bulk(backend: Backend, request: ActionRequest, ids: Sequence[str], *, op
 
 def _count(result: ActionResult, summary: ActionSummary, journal: JournalWriter | None,
            on_result: ResultCallback | None) -> None:
-    summary.add(result)
-    if journal is not None:
-        journal.record(result)
+    # Counted and journaled together or not at all: an interrupt in between would leave a summary
+    # that does not count what the journal's lines say (an interrupt waits here for a few microseconds).
+    with InterruptHold() as hold:
+        hold.engage()
+        summary.add(result)
+        if journal is not None:
+            journal.record(result)
     if on_result is not None:
         on_result(result)
 

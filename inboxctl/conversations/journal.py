@@ -41,7 +41,7 @@ from inboxctl.conversations.model import (
     already_done,
     expected_state,
 )
-from inboxctl.errors import UsageError
+from inboxctl.errors import RequestCancelled, UsageError
 
 JOURNAL_VERSION = 1
 SUFFIX = ".jsonl"
@@ -64,6 +64,7 @@ class JournalWriter:
         self._stream = stream
         self._lock = threading.Lock()
         self._closed = False
+        self._stopped = False  # unanswered() was taken: no write may be announced any more
         self._unanswered: dict[str, ConversationState | None] = {}
 
     @property
@@ -85,20 +86,32 @@ class JournalWriter:
         return writer
 
     def sending(self, conversation_id: str, before: ConversationState | None) -> None:
-        """A write for this conversation is about to go out (see ``Backend.run_action``)."""
+        """A write for this conversation is about to go out (see ``Backend.run_action``).
+
+        Once the run has stopped (``unanswered()`` was taken, the backend cancelled), a worker thread
+        still announcing a write is refused with ``RequestCancelled``, so that the write does not go
+        out: journaled now, it would be a line the summary does not count.
+        """
+        line = _line({"type": "sending", "id": conversation_id, "before": before.to_dict() if before else None})
         with self._lock:
+            if self._stopped:
+                raise RequestCancelled(f"the write for conversation {conversation_id} was not sent: "
+                                       "the run was interrupted")
             self._unanswered[conversation_id] = before
-        self._write({"type": "sending", "id": conversation_id, "before": before.to_dict() if before else None})
+            self._write_locked(line)
 
     def record(self, result: ActionResult) -> None:
+        line = _line({"type": "result", **result.to_dict()})
         with self._lock:
             self._unanswered.pop(result.id, None)
-        self._write({"type": "result", **result.to_dict()})
+            self._write_locked(line)
 
     def unanswered(self, request: ActionRequest) -> list[ActionResult]:
-        """Writes that were sent and never answered, as results whose outcome is unknown."""
+        """Writes that were sent and never answered, as results whose outcome is unknown; from now on
+        no write may be announced (see ``sending``)."""
         with self._lock:
             pending, self._unanswered = self._unanswered, {}
+            self._stopped = True
         return [unknown_result(conversation_id, request.action, before) for conversation_id, before in pending.items()]
 
     def finish(self, summary: ActionSummary, *, interrupted: bool = False) -> None:
@@ -109,12 +122,19 @@ class JournalWriter:
             self._stream.close()
 
     def _write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, separators=(",", ":")) + "\n"
+        line = _line(record)
         with self._lock:
-            if self._closed:
-                return  # a worker thread still finishing after an interrupt: the run is over
-            self._stream.write(line)
-            self._stream.flush()
+            self._write_locked(line)
+
+    def _write_locked(self, line: str) -> None:
+        if self._closed:
+            return  # a worker thread still finishing after an interrupt: the run is over
+        self._stream.write(line)
+        self._stream.flush()
+
+
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":")) + "\n"
 
 
 def unknown_result(conversation_id: str, action: str, before: ConversationState | None) -> ActionResult:
@@ -361,6 +381,8 @@ def inverse_request(result: ActionResult) -> ActionRequest | str:
     match result.action:
         case "assign" | "unassign":
             return _give_back(before.assignee, before.assigned_to_bot, after.assignee)
+        case "assign-team" | "unassign-team":
+            return _give_back_team(before.team, after.team)
         case "close":
             return ActionRequest(action="reopen", with_ticket=ticket_changed)
         case "reopen":
@@ -368,6 +390,14 @@ def inverse_request(result: ActionResult) -> ActionRequest | str:
     if result.action in _COUNTERPART:
         return ActionRequest(action=_COUNTERPART[result.action])
     return f"inboxctl does not know how to undo {result.action!r}"
+
+
+def _give_back_team(previous: str | None, current: str | None) -> ActionRequest:
+    # Only if nobody moved it to another team since, as for assignees.
+    precondition = (("team", current),)
+    if previous is None:
+        return ActionRequest(action="unassign-team", precondition=precondition)
+    return ActionRequest(action="assign-team", team=previous, precondition=precondition)
 
 
 def _give_back(previous: str | None, was_bot: bool, current: str | None) -> ActionRequest | str:

@@ -142,6 +142,7 @@ class Conversation:
     updated_at: str
     closed_at: str | None = None
     trashed_at: str | None = None
+    team: str | None = None  # the team's name, on servers that assign conversations to teams
 
     @property
     def purge_at(self) -> str | None:
@@ -155,7 +156,7 @@ class Conversation:
         """The state a listing shows. It cannot tell a ticket's status or a blocked sender: those are
         left unknown (None / False), so only actions on other fields may trust it."""
         return ConversationState(status=self.status, assignee=self.assignee, assigned_to_bot=self.assigned_to_bot,
-                                 spam=self.spam, filtered=self.filtered, trashed_at=self.trashed_at)
+                                 spam=self.spam, filtered=self.filtered, trashed_at=self.trashed_at, team=self.team)
 
     def to_dict(self) -> dict[str, Any]:
         # Flat scalars only, so a plain copy will do: dataclasses.asdict deep-copies, and a listing of
@@ -227,8 +228,9 @@ class ConversationDetail:
 # Actions
 
 # Every action a backend may be asked for. "unspam" is the inverse of "spam", used by undo.
-ACTIONS: tuple[str, ...] = ("assign", "unassign", "close", "reopen", "trash", "restore", "delete",
-                            "spam", "unspam", "block-sender", "unblock-sender", "comment")
+# Team actions have names of their own, so that a server without teams (HubSpot) refuses them by name.
+ACTIONS: tuple[str, ...] = ("assign", "unassign", "assign-team", "unassign-team", "close", "reopen", "trash",
+                            "restore", "delete", "spam", "unspam", "block-sender", "unblock-sender", "comment")
 # Actions that lose something or hide conversations: they always ask first, even for explicit ids.
 DESTRUCTIVE_ACTIONS: frozenset[str] = frozenset({"trash", "delete", "spam", "block-sender"})
 # Actions undo cannot revert: a deleted conversation is gone, a comment cannot be removed.
@@ -247,6 +249,7 @@ class ActionRequest:
 
     action: str
     assignee: str | None = None          # assign: the user's e-mail
+    team: str | None = None              # assign-team: the team's name
     with_ticket: bool = False            # close / reopen: the ticket too (F53)
     text: str | None = None              # comment
     author: str | None = None            # comment: the user's e-mail
@@ -297,6 +300,7 @@ class ConversationState:
     trashed_at: str | None = None
     ticket_status: str | None = None     # None: no ticket
     sender_blocked: bool = False
+    team: str | None = None              # the team's name; None: no team (or a server without teams)
 
     def with_changes(self, **changes: Any) -> ConversationState:
         return replace(self, **changes)
@@ -324,6 +328,8 @@ def expected_state(request: ActionRequest, before: ConversationState, *, now: st
             return before.with_changes(assignee=request.assignee, assigned_to_bot=False)
         case "unassign":
             return before.with_changes(assignee=None, assigned_to_bot=False)
+        case "assign-team" | "unassign-team":
+            return before.with_changes(team=request.team if request.action == "assign-team" else None)
         case "close":
             return before.with_changes(status="closed", ticket_status="closed" if ticket else before.ticket_status)
         case "reopen":

@@ -11,8 +11,10 @@ every answer; one limiter is shared by all ``--concurrency`` workers of a client
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -129,40 +131,48 @@ class ServerPacedBucket(TokenBucket):
       network without a 429, while keeping 97 % of the limit. ``ceiling`` (``--rate``) only lowers it.
     * **Before the first answer**: ``start`` requests per second (the smallest plan's limit, so that
       a Free account is never overrun while the first headers are on their way).
-    * **Sharing the limit** (another process with the same token): a 429 for the rolling window
-      multiplies the rate by ``backoff`` (never below ``floor`` of the target); each answer with
-      requests ``remaining`` in the window then wins back ``recovery`` of the target, until it is
-      reached again. An answer saying the window is full (``remaining`` 0) wins nothing back.
+    * **Sharing the window** (another process or app with the same token): the window holds
+      ``max - remaining`` requests; those not ours (ours: the answers of the last interval that were
+      not 429s, which the server does not count) belong to someone else, and the pace becomes
+      ``share * (max - theirs) / interval``. A difference within our own headroom is noise (requests
+      in flight, the edges of the window) and is ignored, so a lone client keeps its full pace, even
+      after a stray 429.
     """
 
     def __init__(self, *, ceiling: float | None = None, start: float = 100 / 10 * 0.97, share: float = 0.97,
-                 backoff: float = 0.7, recovery: float = 0.05, floor: float = 0.1,
                  headers: RateLimitHeaders = HUBSPOT_RATE_LIMIT_HEADERS,
                  monotonic: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         if ceiling is not None and not ceiling > 0:
             raise UsageError(f"the request rate must be a positive number of requests per second, not {ceiling!r}")
         super().__init__(min(start, ceiling) if ceiling else start, monotonic=monotonic, sleep=sleep)
         self.ceiling = ceiling
-        self.target = self.rate  # what the rate returns to after a 429
-        self._share, self._backoff, self._recovery, self._floor = share, backoff, recovery, floor
+        self._share = share
         self._names = headers
+        self._ours: deque[float] = deque()  # when our requests that the window counts were answered
         self.announced: AnnouncedLimit | None = None
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         limit = announced_limit(headers, self._names)
         with self._lock:
-            first = limit is not None and self.announced is None
-            if limit is not None:
-                self.announced = limit
-                self.target = self._capped(self._share * limit.rate)
-            self._set_rate(self.target if first and status != 429 else self._next_rate(status, limit))
+            now = self._monotonic()
+            if status != 429:  # the server does not count the requests it refuses
+                self._ours.append(now)
+            self.announced = limit or self.announced
+            if self.announced is None:
+                self._ours.clear()  # no window known to count them in: keep the starting pace
+                return
+            while self._ours and self._ours[0] <= now - self.announced.interval:
+                self._ours.popleft()
+            if limit is not None:  # an answer without the headers keeps the pace
+                available = max(limit.max - self._theirs(limit), limit.max * 0.1)
+                self._set_rate(self._capped(self._share * available / limit.interval))
 
-    def _next_rate(self, status: int, limit: AnnouncedLimit | None) -> float:
-        if status == 429:
-            return max(self.target * self._floor, min(self.rate, self.target) * self._backoff)
-        if limit is not None and limit.remaining == 0:
-            return min(self.rate, self.target)
-        return min(self.target, self.rate + self.target * self._recovery)
+    def _theirs(self, limit: AnnouncedLimit) -> int:
+        """Requests in the current window that someone else sent (0 when the answer does not say)."""
+        if limit.remaining is None:
+            return 0
+        noise = math.ceil((1 - self._share) * limit.max)
+        return max(0, limit.max - limit.remaining - len(self._ours) - noise)
 
     def _capped(self, rate: float) -> float:
         return min(rate, self.ceiling) if self.ceiling else rate

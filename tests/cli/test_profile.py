@@ -143,11 +143,11 @@ def test_local_cannot_be_removed(run) -> None:
     assert "the built-in 'local' profile cannot be removed" in result.stderr
 
 
-def test_hubspot_profiles_are_accepted_but_the_backend_is_not_available_yet(run) -> None:
+def test_a_hubspot_profile_without_a_token_says_how_to_give_one(run) -> None:
     run("profile", "add", "hs", "--backend", "hubspot")
     result = run("--profile", "hs", "export", "--inbox", "Support")
-    assert result.exit_code == 64
-    assert "HubSpot backend, which is not available yet" in result.stderr
+    assert result.exit_code == 4
+    assert "no API token for profile 'hs' (hubspot at https://api.hubapi.com)" in result.stderr
 
 
 def test_the_local_profile_never_looks_for_a_token(run, memory_keyring) -> None:

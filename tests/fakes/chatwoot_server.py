@@ -5,13 +5,21 @@ server does, where that matters to a client:
 
 * ``api_access_token`` header auth; a bad token is 401 ``{error: "Invalid Access Token"}``, and a
   permission failure is 401 too (``You are not authorized to do this action``), not 403;
-* 25 conversations per page and ``meta.all_count``; ``status`` ignored when ``q`` is given;
+* 25 conversations per page and ``meta.all_count``; ``status`` ignored when ``q`` is given, and ``q``
+  matched against message text only (``ConversationFinder#filter_by_query``); messages 20 at a time,
+  older ones with ``before`` (``MessageFinder``); notes written as the token's user;
+* the assignee changes Chatwoot makes by itself: ``toggle_status`` to open makes a calling agent the
+  assignee, reopening auto-assigns in inboxes that auto-assign (to agents in ``online``), and a new team
+  drops an assignee outside it (``AssignmentHandler``);
 * team names lower-cased on save; inbox names checked like ``app/models/inbox.rb``; seven
   ``working_hours`` rows per inbox (0 = Sunday); ``PATCH /inbox_members`` replaces the set and
   refuses an empty list; automation rules unwrapped on create, ``{payload}`` elsewhere;
 * ``POST /bulk_actions`` answers 200 at once and applies the change ``bulk_delay`` seconds later,
   silently skipping what the caller may not see; ``DELETE /conversations/{id}`` is async too;
 * rack-attack's 429: plain text, no ``Retry-After``.
+
+``off_spec`` lists inbox fields sent with a type the official OpenAPI spec does not allow (the Rails
+code accepts them, so they are recorded, not refused).
 
 Faults are injected on a seeded random draw, so a run is reproducible: a fraction of requests is
 answered 429 or 503, or its connection is reset (for writes, either before or after the write was
@@ -58,6 +66,11 @@ CHANNEL_FIELDS = {
     "Channel::Email": ("email", "imap_enabled", "smtp_enabled", "provider"),
     "Channel::Whatsapp": ("phone_number", "provider", "provider_config"),
 }
+# The string fields of inbox_create_payload / inbox_update_payload and their channel payloads in the official
+# spec (swagger/tag_groups/application_swagger.json): a string, never null.
+SPEC_STRINGS = {"name", "greeting_message", "out_of_office_message", "timezone", "sender_name_type", "business_name"}
+SPEC_CHANNEL_STRINGS = {"website_url", "welcome_title", "welcome_tagline", "widget_color", "reply_time",
+                        "allowed_domains", "webhook_url", "email", "provider", "phone_number"}
 CONDITION_KEYS = {"content", "email", "country_code", "status", "message_type", "browser_language", "assignee_id",
                   "team_id", "referer", "city", "company_name", "inbox_id", "mail_subject", "phone_number", "priority",
                   "conversation_language", "labels", "private_note"}
@@ -128,6 +141,12 @@ class FakeChatwoot:
         self.contacts: dict[int, dict[str, Any]] = {}
         self.conversations: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, list[dict[str, Any]]] = {}
+        # Agents with Chatwoot open in a browser (OnlineStatusTracker's presence): only they are picked by
+        # auto-assignment. Nobody by default, as in a run of a command-line tool.
+        self.online: set[int] = set()
+        # Values the Rails code accepts but the official OpenAPI spec does not (e.g. null for a string):
+        # a stricter proxy or a later version may refuse them, so the tests check that there are none.
+        self.off_spec: list[str] = []
         self._timers: list[threading.Timer] = []
         self._clock = 1_750_000_000
         if seed_workspace:
@@ -237,6 +256,22 @@ class FakeChatwoot:
                 created.append(display_id)
             return created
 
+    def add_messages(self, display_id: int, count: int, *, message_type: int = 0, private: bool = False) -> list[int]:
+        """``count`` more messages in a conversation (0 incoming, 1 outgoing, 2 activity), one second apart."""
+        with self.lock:
+            conversation = self.conversations[display_id]
+            added = []
+            for _ in range(count):
+                message_id = self._id("message")
+                contact = self.contacts[conversation["contact_id"]]
+                sender = ({"type": "contact", "id": contact["id"], "name": contact["name"], "email": contact["email"]}
+                          if message_type == 0 else {"type": "user", **self.agent_json(self.users[1])})
+                self.messages.setdefault(display_id, []).append(
+                    {"id": message_id, "content": f"Message {message_id}", "message_type": message_type,
+                     "private": private, "created_at": self._now(), "sender": sender})
+                added.append(message_id)
+            return added
+
     def _contact(self, name: str, email: str) -> int:
         for contact in self.contacts.values():
             if contact["email"] == email:
@@ -301,9 +336,11 @@ class FakeChatwoot:
             "agent_last_seen_at": 0, "contact_last_seen_at": 0, "assignee_last_seen_at": 0,
             "additional_attributes": conversation["additional_attributes"], "custom_attributes": {},
             "last_non_activity_message": last, "messages": [last] if last else [],
+            # conversations/partials/_conversation.json.jbuilder: no "assignee" or "team" key when there is none.
             "meta": {"sender": {**contact, "availability_status": "offline"},
-                     "assignee": self.agent_json(assignee) if assignee else None,
-                     "team": team, "channel": inbox.get("channel_type"), "hmac_verified": False},
+                     **({"assignee": self.agent_json(assignee)} if assignee else {}),
+                     **({"team": {**team, "account_id": ACCOUNT_ID}} if team else {}),
+                     "channel": inbox.get("channel_type"), "hmac_verified": False},
         }
 
     def visible(self, user: dict[str, Any], conversation: dict[str, Any]) -> bool:
@@ -423,6 +460,7 @@ def _inbox(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any, inbo
 @_ROUTES.add("POST", A + "/inboxes")
 def _create_inbox(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any) -> tuple[int, Any]:
     _admin(user)
+    _check_spec(fake, "POST /inboxes", body)
     channel = dict(body.get("channel") or {})
     channel_type = CHANNEL_TYPES.get(str(channel.pop("type", "")))
     if channel_type is None:
@@ -437,6 +475,15 @@ def _create_inbox(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: An
     fake.inboxes[inbox["id"]] = inbox
     fake.inbox_members[inbox["id"]] = set()
     return 200, fake.inbox_json(inbox, user)
+
+
+def _check_spec(fake: FakeChatwoot, where: str, body: dict[str, Any]) -> None:
+    """Record (never refuse: the Rails code accepts them) values of a type the official spec does not allow."""
+    channel = body.get("channel") or {}
+    for key, value in [*((k, body[k]) for k in SPEC_STRINGS if k in body),
+                       *((f"channel.{k}", channel[k]) for k in SPEC_CHANNEL_STRINGS if k in channel)]:
+        if not isinstance(value, str):
+            fake.off_spec.append(f"{where}: {key} = {json.dumps(value)} (the spec says string)")
 
 
 def _check_channel(fake: FakeChatwoot, channel_type: str, channel: dict[str, Any]) -> None:
@@ -479,6 +526,7 @@ def _update_top_level(inbox: dict[str, Any], body: dict[str, Any], fake: FakeCha
 @_ROUTES.add("PATCH", A + "/inboxes/{inbox}")
 def _update_inbox(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any, inbox: str) -> tuple[int, Any]:
     _admin(user)
+    _check_spec(fake, f"PATCH /inboxes/{inbox}", body)
     record = dict(_find(fake.inboxes, inbox))
     _update_top_level(record, body, fake)
     for key, value in (body.get("channel") or {}).items():
@@ -633,9 +681,7 @@ def _conversations(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: A
     one = {key: values[0] for key, values in query.items()}
     found = [c for c in fake.conversations.values() if fake.visible(user, c)]
     if "q" in one:  # status is ignored when searching
-        text = one["q"].lower()
-        found = [c for c in found if text in c["additional_attributes"].get("mail_subject", "").lower()
-                 or any(text in str(m["content"]).lower() for m in fake.messages.get(c["id"], []))]
+        found = [c for c in found if _searched(fake.messages.get(c["id"], []), one["q"])]
     elif one.get("status", "open") != "all":
         found = [c for c in found if c["status"] == one.get("status", "open")]
     for key in ("inbox_id", "team_id"):
@@ -655,6 +701,27 @@ def _conversations(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: A
     found.sort(key=lambda c: (c["created_at"] if order.startswith("created_at") else c["last_activity_at"], c["id"]),
                reverse=order.endswith("desc"))
     return 200, {"data": {"meta": counts, "payload": [fake.conversation_json(c) for c in _page(query, found)]}}
+
+
+def _searched(messages: list[dict[str, Any]], q: str) -> bool:
+    """ConversationFinder#filter_by_query: ``messages.content ILIKE '%q%'`` on incoming and outgoing messages
+    (private notes are outgoing too; activity messages are not), never the subject or the contact. ``q``
+    goes into the pattern as given: ``%`` and ``_`` are wildcards there, ``\\`` escapes them."""
+    pattern = re.compile(_ilike_regex(f"%{q}%"), re.IGNORECASE | re.DOTALL)
+    return any(m["message_type"] in (0, 1) and pattern.fullmatch(str(m["content"] or "")) for m in messages)
+
+
+def _ilike_regex(pattern: str) -> str:
+    parts, escaped = [], False
+    for char in pattern:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        else:
+            parts.append({"%": ".*", "_": "."}.get(char, re.escape(char)))
+    return "".join(parts)
 
 
 @_ROUTES.add("POST", A + "/conversations/filter")
@@ -694,6 +761,10 @@ def _toggle(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any, num
     if status not in ("open", "resolved", "pending", "snoozed"):
         raise HttpError(422, {"error": f"'{status}' is not a valid status"})
     _write(fake, conversation, status=status)
+    if status == "open" and user["role"] == "agent":
+        # conversations_controller.rb: should_assign_conversation? then assign_conversation, whoever had it
+        # (a second save of the same request: ``writes`` counts the request once).
+        conversation["assignee_id"] = user["id"]
     return 200, {"meta": {}, "payload": {"success": True, "conversation_id": conversation["id"],
                                          "current_status": status, "snoozed_until": None}}
 
@@ -705,15 +776,67 @@ def _assign(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any, num
         assignee = fake.users.get(body["assignee_id"]) if body["assignee_id"] is not None else None
         _write(fake, conversation, assignee_id=assignee["id"] if assignee else None)
         return 200, fake.agent_json(assignee) if assignee else None
-    team = fake.teams.get(body.get("team_id"))
+    if "team_id" not in body:
+        return 200, None
+    team = fake.teams.get(body["team_id"])  # an unknown id takes the team away, like find_by
     _write(fake, conversation, team_id=team["id"] if team else None)
     return 200, team
 
 
 def _write(fake: FakeChatwoot, conversation: dict[str, Any], **changes: Any) -> None:
+    """One save of a conversation, with the model's callbacks that change its assignee."""
+    reopened = changes.get("status") == "open" and conversation["status"] != "open"
+    team_changed = "team_id" in changes and changes["team_id"] != conversation["team_id"]
     conversation.update(changes)
+    if team_changed:
+        _keep_assignee_in_team(fake, conversation)
     conversation["last_activity_at"] = fake._now()
     fake.writes[conversation["id"]] += 1
+    if reopened:
+        _auto_assign(fake, conversation)
+
+
+def _keep_assignee_in_team(fake: FakeChatwoot, conversation: dict[str, Any]) -> None:
+    """app/models/concerns/assignment_handler.rb, ensure_assignee_is_from_team (before_save, on a team
+    change): an assignee who is not a member of the new team is taken off; with none, an online member of
+    the team (and of the inbox) is picked if the team allows auto-assignment."""
+    team = fake.teams.get(conversation["team_id"])
+    if team is None:
+        return
+    members = fake.team_members.get(team["id"], set())
+    if conversation["assignee_id"] not in members:
+        conversation["assignee_id"] = None
+        if team.get("allow_auto_assign"):
+            conversation["assignee_id"] = _online_pick(fake, conversation, members)
+
+
+def _auto_assign(fake: FakeChatwoot, conversation: dict[str, Any]) -> None:
+    """app/models/concerns/auto_assignment_handler.rb (after_save, whatever the endpoint): a conversation
+    that becomes open with no assignee, or one who is not a member of its inbox, goes to an online member
+    of the inbox (of its team, if it has one and the team allows auto-assignment)."""
+    inbox = fake.inboxes.get(conversation["inbox_id"]) or {}
+    if not inbox.get("enable_auto_assignment") or conversation["assignee_id"] in fake.inbox_members.get(
+            conversation["inbox_id"], set()):
+        return
+    team = fake.teams.get(conversation["team_id"])
+    allowed = None if team is None else (fake.team_members.get(team["id"], set())
+                                         if team.get("allow_auto_assign") else set())
+    picked = _online_pick(fake, conversation, allowed)
+    if picked is not None:
+        conversation["assignee_id"] = picked
+
+
+def _online_pick(fake: FakeChatwoot, conversation: dict[str, Any], allowed: set[int] | None) -> int | None:
+    """AutoAssignment::AgentAssignmentService: an online member of the inbox (within ``allowed``) below the
+    inbox's limit, the least busy; here the lowest id among those, where Chatwoot picks at random or the one
+    assigned least recently."""
+    inbox = fake.inboxes.get(conversation["inbox_id"]) or {}
+    members = fake.inbox_members.get(conversation["inbox_id"], set()) & fake.online
+    members = members if allowed is None else members & allowed
+    limit = (inbox.get("auto_assignment_config") or {}).get("max_assignment_limit")
+    busy = Counter(c["assignee_id"] for c in fake.conversations.values() if c["status"] == "open")
+    candidates = sorted((busy[i], i) for i in members if not limit or busy[i] < limit)
+    return candidates[0][1] if candidates else None
 
 
 @_ROUTES.add("POST", A + "/bulk_actions")
@@ -755,8 +878,23 @@ def _delete_conversation(fake: FakeChatwoot, user: dict[str, Any], query: Any, b
 @_ROUTES.add("GET", A + "/conversations/{number}/messages")
 def _messages(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: Any, number: str) -> tuple[int, Any]:
     conversation = _conversation_of(fake, user, number)
+    one = {key: values[0] for key, values in query.items()}
     return 200, {"meta": {"contact": fake.contacts[conversation["contact_id"]]},
-                 "payload": fake.messages.get(conversation["id"], [])}
+                 "payload": _message_page(fake.messages.get(conversation["id"], []), one)}
+
+
+def _message_page(messages: list[dict[str, Any]], one: dict[str, str]) -> list[dict[str, Any]]:
+    """app/finders/message_finder.rb: the latest 20, oldest first; ``before=<id>`` the 20 before that
+    id; ``after=<id>`` up to 100 after it; both: up to 1000 from ``after`` (inclusive) to ``before``."""
+    ordered = sorted(messages, key=lambda m: (m["created_at"], m["id"]))
+    after, before = int(one.get("after") or 0), int(one.get("before") or 0)
+    if after and before:
+        return [m for m in ordered if after <= m["id"] < before][:1000]
+    if before:
+        return [m for m in ordered if m["id"] < before][-20:]
+    if after:
+        return [m for m in ordered if m["id"] > after][:100]
+    return ordered[-20:]
 
 
 @_ROUTES.add("POST", A + "/conversations/{number}/messages")

@@ -100,7 +100,18 @@ class ChatwootApi:
         return self.client.get(self._path(f"/conversations/{display_id}")) or {}
 
     def messages(self, display_id: int) -> list[dict[str, Any]]:
-        return (self.client.get(self._path(f"/conversations/{display_id}/messages")) or {}).get("payload", [])
+        """Every message, oldest first. Chatwoot answers the latest 20 and, with ``before=<id>``, the 20
+        before that id (app/finders/message_finder.rb): page back until a page brings nothing older."""
+        pages: list[list[dict[str, Any]]] = []
+        params: dict[str, Any] = {}
+        while True:
+            body = self.client.get(self._path(f"/conversations/{display_id}/messages"), params=params) or {}
+            page = [m for m in body.get("payload") or [] if int(m.get("id", 0)) < params.get("before", 2**63)]
+            if not page:
+                break
+            pages.append(page)
+            params = {"before": min(int(m.get("id", 0)) for m in page)}
+        return [message for page in reversed(pages) for message in page]
 
     def toggle_status(self, display_id: int, status: str) -> dict[str, Any]:
         return self.client.post(self._path(f"/conversations/{display_id}/toggle_status"), json={"status": status}) or {}
@@ -108,6 +119,11 @@ class ChatwootApi:
     def assign(self, display_id: int, assignee_id: int | None) -> dict[str, Any]:
         return self.client.post(self._path(f"/conversations/{display_id}/assignments"),
                                 json={"assignee_id": assignee_id}) or {}
+
+    def assign_team(self, display_id: int, team_id: int | None) -> dict[str, Any]:
+        """A team, or none with ``None`` (assignments_controller.rb: ``team_id`` without ``assignee_id``)."""
+        return self.client.post(self._path(f"/conversations/{display_id}/assignments"),
+                                json={"team_id": team_id}) or {}
 
     def bulk_update(self, display_ids: Sequence[int], fields: Mapping[str, Any]) -> None:
         """``POST /bulk_actions``: Chatwoot answers at once and applies it later, silently."""

@@ -38,8 +38,8 @@ SUPPORTED_SETTINGS: tuple[str, ...] = (
     "channel.whatsapp.phone", "channel.messenger.page", "channel.messenger.greeting",
 )
 
-CONVERSATION_ACTIONS = frozenset({"assign", "unassign", "close", "reopen", "delete", "block-sender",
-                                  "unblock-sender", "comment"})
+CONVERSATION_ACTIONS = frozenset({"assign", "unassign", "assign-team", "unassign-team", "close", "reopen", "delete",
+                                  "block-sender", "unblock-sender", "comment"})
 
 CHATWOOT_CAPABILITIES = Capabilities(
     server="Chatwoot", settings=SUPPORTED_SETTINGS, channel_types=frozenset(DEFINITION_KINDS),

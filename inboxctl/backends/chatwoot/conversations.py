@@ -1,17 +1,21 @@
 """Conversations on Chatwoot: listing with server-side filters, one conversation, and actions.
 
 * Listing: ``GET /conversations`` does status, assignee type (me, unassigned, assigned), inbox,
-  free-text search and sorting on the server (25 per page); everything else (a given assignee,
-  contact, dates, blocked senders) is filtered here, lazily, page by page. A definition inbox
-  with several Chatwoot inboxes is read as one stream per Chatwoot inbox, merged in order.
+  the search of message text and sorting on the server (25 per page); everything else (a given
+  assignee, contact, dates, blocked senders, subjects) is filtered here, lazily, page by page. A
+  definition inbox with several Chatwoot inboxes is read as one stream per Chatwoot inbox, merged
+  in order; a search adds one stream per e-mail inbox, for subjects.
 * Status: Chatwoot's ``resolved`` is "closed"; ``open``, ``pending`` (a bot has it) and
   ``snoozed`` are "open". ``--status open`` lists Chatwoot's open conversations.
-* Actions that change a state (assign, unassign, close, reopen) go through ``POST /bulk_actions``
-  in batches (one conversation: its own endpoint). Chatwoot answers a bulk action at once, runs
-  it later and says nothing when a conversation fails, so every write is **verified** by reading
-  the conversations back. A request whose outcome is unknown (connection lost, 5xx) is sent again
-  only for the conversations read back unchanged after waiting, so nothing is written twice; a
-  request Chatwoot accepted is never sent again, and what it did not apply is reported failed.
+* Actions that change a state (assign, unassign, a team, close, reopen) go through
+  ``POST /bulk_actions`` in batches (one conversation: its own endpoint, except to reopen).
+  Chatwoot answers a bulk action at once, runs it later and says nothing when a conversation
+  fails, so every write is **verified** by reading the conversations back. A request whose
+  outcome is unknown (connection lost, 5xx) is sent again only for the conversations read back
+  unchanged after waiting, so nothing is written twice; a request Chatwoot accepted is never sent
+  again, and what it did not apply is reported failed. An assignee Chatwoot changes by itself on
+  the way (auto-assignment on reopening, a new team) is in the result, with a reason saying so.
+* Comments are written by the token's user; naming another author is refused, not ignored.
 * There is no trash and no spam flag: those actions raise ``UnsupportedError`` and never delete
   in their place. ``delete`` is Chatwoot's permanent delete (administrators only).
 """
@@ -23,7 +27,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,12 +38,16 @@ from inboxctl.backends.chatwoot.mapping import kind_of
 from inboxctl.conversations.model import (
     conversation_number,
     CHANNEL_TYPES, ActionRequest, ActionResult, Contact, Conversation, ConversationDetail, ConversationQuery,
-    ConversationState, Message)
+    ConversationState, Message, expected_state)
+from inboxctl.conversations.filters import CURRENT_USER_ENV
 from inboxctl.definitions.formats import did_you_mean
 from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError, UnsupportedError
 from inboxctl.http import OutcomeUnknownError
 
-STATE_ACTIONS = ("assign", "unassign", "close", "reopen")
+STATE_ACTIONS = ("assign", "unassign", "assign-team", "unassign-team", "close", "reopen")
+# Channel types inboxctl knows and Chatwoot has no inbox for at all (app/models/channel/), with what to do.
+NO_SUCH_CHANNELS = {"form": "forms exist on the local backend and HubSpot; on Chatwoot, list the other views "
+                            "(e-mail, chat, Messenger, WhatsApp, API inboxes)"}
 
 
 def unsupported_action(action: str) -> UnsupportedError | None:
@@ -90,17 +98,29 @@ class ChatwootConversations:
         account = self.account()
         places = self._places(account)
         inbox_ids = self._inbox_ids(account, query, places)
-        params = self._params(query)
-        if inbox_ids is None:
-            streams = [self.api.conversations(params)]
-        else:
-            streams = [self.api.conversations({**params, "inbox_id": inbox_id}) for inbox_id in sorted(inbox_ids)]
-        newest = query.sort == "newest"
-        merged = heapq.merge(*streams, key=lambda raw: _number(raw.get("created_at")), reverse=newest) \
-            if len(streams) > 1 else streams[0]
+        if inbox_ids is not None and not inbox_ids:
+            return iter(())  # e.g. --view email on an account without e-mail inboxes: nothing to read
+        streams = self._streams(query, inbox_ids, places)
+        merged = _unique(heapq.merge(*streams, key=lambda raw: _number(raw.get("created_at")),
+                                     reverse=query.sort == "newest")) if len(streams) > 1 else streams[0]
         found = (to_conversation(raw, places, account) for raw in _until_bound(merged, query))
         selected = (conversation for conversation in found if _matches(conversation, query))
         return itertools.islice(selected, query.limit) if query.limit is not None else selected
+
+    def _streams(self, query: ConversationQuery, inbox_ids: set[int] | None,
+                 places: dict[int, Place]) -> list[Iterator[dict[str, Any]]]:
+        """One stream per Chatwoot inbox asked for (one for all without --inbox or --channel). Chatwoot's
+        search matches message text only (ConversationFinder#filter_by_query), so a search also reads the
+        e-mail inboxes in scope without it, for the subjects, which only e-mail conversations have."""
+        params = self._params(query)
+        scopes: list[int | None] = [None] if inbox_ids is None else [*sorted(inbox_ids)]
+        streams = [self.api.conversations(_scoped(params, scope)) for scope in scopes]
+        if query.search:
+            unsearched = {key: value for key, value in params.items() if key != "q"}
+            in_scope = places if inbox_ids is None else inbox_ids
+            streams += [_subject_matches(self.api.conversations(_scoped(unsearched, inbox_id)), query.search)
+                        for inbox_id in sorted(in_scope) if places[inbox_id].channel == "email"]
+        return streams
 
     def _places(self, account: Account) -> dict[int, Place]:
         places = {}
@@ -123,6 +143,9 @@ class ChatwootConversations:
             wanted = query.channel.lower()
             by_channel = {i for i, place in places.items()
                           if place.channel == wanted or place.channel_name.lower() == wanted}
+            if not by_channel and wanted in NO_SUCH_CHANNELS:
+                raise UnsupportedError(f"Chatwoot has no {wanted} channels: no conversation there comes from "
+                                       f"a {wanted}", hint=NO_SUCH_CHANNELS[wanted])
             if not by_channel and wanted not in CHANNEL_TYPES:
                 raise NotFoundError(f"no channel type or channel named {query.channel!r} on Chatwoot",
                                     hint=_suggest(query.channel, sorted({p.channel_name for p in places.values()})))
@@ -144,7 +167,7 @@ class ChatwootConversations:
             me = self.me()
             params["assignee_type"] = "me" if me and me.lower() == query.assignee.lower() else "assigned"
         if query.search:
-            params["q"] = query.search
+            params["q"] = _literal(query.search)
         return params
 
     # -- one conversation ----------------------------------------------------------------------------------
@@ -255,30 +278,36 @@ class _Batch:
             self.sending(conversation_id, before)
 
     def _refusal(self) -> str | None:
+        if self.request.action == "assign-team" and self.account.team_id(self.request.team or "") is None:
+            return f"no team {self.request.team!r} on this Chatwoot account"
         if self.request.action == "assign":
             agent = self.account.agent_by_email(self.request.assignee or "")
             if agent is None:
                 return f"no agent {self.request.assignee} on this Chatwoot account"
             if not agent.confirmed:
                 return f"{agent.email} has not confirmed their Chatwoot account: conversations cannot be given to them"
-        if self.request.action == "comment" and not (self.request.text or "").strip():
+        if self.request.action == "comment":
+            return self._comment_refusal()
+        return None
+
+    def _comment_refusal(self) -> str | None:
+        if not (self.request.text or "").strip():
             return "a comment needs text"
+        # messages_controller#create writes as Current.user, the token's user: no other author can be named.
+        me, author = self.owner.me(), (self.request.author or "").lower()
+        if author and me and author != me:
+            return (f"Chatwoot writes a comment as the user of the API token, {me}, not as {author} (--as or "
+                    f"${CURRENT_USER_ENV}): pass --as {me}, or use {author}'s token")
         return None
 
     def _expected(self, before: ConversationState) -> ConversationState:
-        action = self.request.action
-        if action == "assign":
-            return before.with_changes(assignee=(self.request.assignee or "").lower(), assigned_to_bot=False)
-        if action == "unassign":
-            return before.with_changes(assignee=None, assigned_to_bot=False)
-        if action == "close":
-            return before.with_changes(status="closed", assigned_to_bot=False)
-        if action == "reopen":
-            return before.with_changes(status="open")
-        if action in ("block-sender", "unblock-sender"):
-            blocked = action == "block-sender"
-            return before.with_changes(sender_blocked=blocked, filtered=blocked)
-        return before
+        """What the action leaves (``expected_state``), as Chatwoot spells it: e-mails and team names in
+        lower case; a closed conversation is no longer a bot's (resolved is not pending)."""
+        request = replace(self.request, assignee=_lowered(self.request.assignee), team=_lowered(self.request.team))
+        if request.action == "close":
+            before = before.with_changes(assigned_to_bot=False)
+        after = expected_state(request, before)
+        return after if after is not None else before
 
     # -- writing ---------------------------------------------------------------------------------------
     def _write(self, todo: dict[int, tuple[str, dict[str, Any]]]) -> None:
@@ -336,6 +365,10 @@ class _StateWrite:
         self.batch, self.todo = batch, todo
         self.owner, self.settle = batch.owner, batch.owner.settle
         self.fields = self._fields()
+        # One conversation has its own endpoints, answered at once. Not to reopen: toggle_status to open
+        # also makes an agent caller the assignee, whoever had it (conversations_controller.rb,
+        # should_assign_conversation?); /bulk_actions (BulkActionsJob) changes the status only.
+        self.own_endpoint = len(todo) == 1 and batch.request.action != "reopen"
 
     def _fields(self) -> dict[str, Any]:
         action = self.batch.request.action
@@ -344,6 +377,9 @@ class _StateWrite:
             return {"assignee_id": agent.id if agent else None}
         if action == "unassign":
             return {"assignee_id": None}
+        if action in ("assign-team", "unassign-team"):
+            return {"team_id": self.batch.account.team_id(self.batch.request.team or "") if action == "assign-team"
+                    else None}
         return {"status": "resolved" if action == "close" else "open"}
 
     def run(self) -> None:
@@ -356,7 +392,7 @@ class _StateWrite:
             if error is not None and not isinstance(error, OutcomeUnknownError):
                 reasons.update({number: error.reason or error.message for number in pending})
                 break
-            applied, pending = self._verify(pending, immediate=len(self.todo) == 1)
+            applied, pending = self._verify(pending, immediate=self.own_endpoint)
             self._report(applied)
             if not pending:
                 return
@@ -373,7 +409,7 @@ class _StateWrite:
     def _send(self, numbers: list[int]) -> tuple[bool, BackendError | None]:
         api = self.owner.api
         try:
-            if len(self.todo) == 1:
+            if self.own_endpoint:
                 self._send_one(numbers[0])
             else:
                 api.bulk_update(numbers, self.fields)
@@ -392,6 +428,8 @@ class _StateWrite:
     def _send_one(self, number: int) -> None:
         if "status" in self.fields:
             self.owner.api.toggle_status(number, self.fields["status"])
+        elif "team_id" in self.fields:
+            self.owner.api.assign_team(number, self.fields["team_id"])
         else:
             self.owner.api.assign(number, self.fields["assignee_id"])
 
@@ -416,13 +454,35 @@ class _StateWrite:
         actual = state_of(raw, self.batch.account)
         if "status" in self.fields:
             return actual.status == expected.status
+        if "team_id" in self.fields:
+            return actual.team == expected.team
         return actual.assignee == expected.assignee
 
     def _report(self, applied: dict[int, dict[str, Any]]) -> None:
         for number, raw in applied.items():
             conversation_id, before_raw = self.todo[number]
-            self.batch._done(conversation_id, "changed", before=state_of(before_raw, self.batch.account),
-                             after=state_of(raw, self.batch.account))
+            before, after = state_of(before_raw, self.batch.account), state_of(raw, self.batch.account)
+            self.batch._done(conversation_id, "changed", before=before, after=after,
+                             reason=_assignee_side_effect(self.batch.request.action, before, after))
+
+
+def _assignee_side_effect(action: str, before: ConversationState, after: ConversationState) -> str | None:
+    """What Chatwoot did to the assignee besides what was asked, said rather than left to be found.
+
+    Reopening lets an inbox with auto-assignment give a conversation with no assignee (or one who left
+    the inbox) to an online member (app/models/concerns/auto_assignment_handler.rb), whatever the
+    endpoint; a new team takes a conversation from an assignee outside the team, and may give it to an
+    online member of the team (assignment_handler.rb, ensure_assignee_is_from_team).
+    """
+    if action not in ("reopen", "assign-team") or after.assignee == before.assignee:
+        return None
+    given = f"gave it to {after.assignee}" if after.assignee else "left it with nobody"
+    if action == "reopen":
+        return (f"Chatwoot's auto-assignment {given} on reopening (the inbox assigns reopened conversations to an "
+                "online member); undo closes it again but does not give it back")
+    taken = f"took it from {before.assignee}, who is not in team {after.team}, and " if before.assignee else ""
+    return (f"Chatwoot {taken}{given} (a conversation's assignee is a member of its team); undo gives the team "
+            "back, not the assignee")
 
 
 # -- Chatwoot JSON -> model -------------------------------------------------------------------------------
@@ -432,10 +492,11 @@ def state_of(raw: dict[str, Any], account: Account) -> ConversationState:
     assignee = (meta.get("assignee") or {}).get("email")
     blocked = bool((meta.get("sender") or {}).get("blocked"))
     status = str(raw.get("status", "open"))
+    team = (meta.get("team") or {}).get("name")
     return ConversationState(status="closed" if status == "resolved" else "open",
                              assignee=str(assignee).lower() if assignee else None,
                              assigned_to_bot=status == "pending" and not assignee,
-                             filtered=blocked, sender_blocked=blocked)
+                             filtered=blocked, sender_blocked=blocked, team=_lowered(team))
 
 
 def to_conversation(raw: dict[str, Any], places: dict[int, Place], account: Account) -> Conversation:
@@ -450,7 +511,7 @@ def to_conversation(raw: dict[str, Any], places: dict[int, Place], account: Acco
         subject=str((raw.get("additional_attributes") or {}).get("mail_subject") or ""),
         contact=str(sender.get("email") or "").lower(), contact_name=str(sender.get("name") or ""),
         assignee=state.assignee, assigned_to_bot=state.assigned_to_bot, status=state.status, outgoing=False,
-        spam=False, filtered=state.filtered, has_ticket=False, created_at=created,
+        spam=False, filtered=state.filtered, has_ticket=False, created_at=created, team=state.team,
         updated_at=_iso(raw.get("last_activity_at") or raw.get("updated_at")) or created)
 
 
@@ -472,6 +533,35 @@ def _matches(conversation: Conversation, query: ConversationQuery) -> bool:
     since, until = query.bounds(datetime.now(timezone.utc))
     created = datetime.fromisoformat(conversation.created_at)
     return not ((since is not None and created < since) or (until is not None and created >= until))
+
+
+def _scoped(params: dict[str, Any], inbox_id: int | None) -> dict[str, Any]:
+    return params if inbox_id is None else {**params, "inbox_id": inbox_id}
+
+
+def _literal(text: str) -> str:
+    """``text`` for Chatwoot's ``q``, which goes into ``ILIKE '%q%'`` as given: its wildcards escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _subject_matches(stream: Iterable[dict[str, Any]], search: str) -> Iterator[dict[str, Any]]:
+    wanted = search.casefold()
+    return (raw for raw in stream
+            if wanted in str((raw.get("additional_attributes") or {}).get("mail_subject") or "").casefold())
+
+
+def _unique(merged: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each conversation once: one found by its subject and its messages comes from two streams. The merge
+    is ordered by creation time, so only the ids of the current second need remembering."""
+    second: float | None = None
+    seen: set[Any] = set()
+    for raw in merged:
+        created = _number(raw.get("created_at"))
+        if created != second:
+            second, seen = created, set()
+        if raw.get("id") not in seen:
+            seen.add(raw.get("id"))
+            yield raw
 
 
 def _until_bound(stream: Iterable[dict[str, Any]], query: ConversationQuery) -> Iterator[dict[str, Any]]:
@@ -507,7 +597,8 @@ def _message(message: dict[str, Any], contact: dict[str, Any]) -> Message:
 
 
 def _channel_type(inbox: dict[str, Any]) -> str:
-    return str(inbox.get("channel_type", "")).replace("Channel::", "").lower()
+    kind = str(inbox.get("channel_type", "")).replace("Channel::", "").lower()
+    return "calling" if kind == "voice" else kind  # Chatwoot's voice inboxes (Enterprise) hold calls
 
 
 def _bad_token(error: AuthenticationError) -> bool:
@@ -518,6 +609,11 @@ def _bad_token(error: AuthenticationError) -> bool:
 def _permission_reason(error: AuthenticationError, action: str) -> str:
     who = "administrators" if action == "delete" else "users with access to these conversations"
     return f"Chatwoot refused: {error.reason or 'not authorized'} (only {who} can {action} them)"
+
+
+def _lowered(text: Any) -> str | None:
+    """E-mails and team names as Chatwoot keeps them: team names are lower-cased on save."""
+    return str(text).lower() if text else None
 
 
 def _display_id(raw: str | int) -> int | None:

@@ -338,6 +338,9 @@ def update_body(target: InboxState, live: InboxState) -> dict[str, Any]:
     body = {key: value for key, value in target.fields.items() if live.fields.get(key) != value}
     if "greeting_message" in body and body["greeting_message"] is None:
         body.pop("greeting_message")  # greeting off: the old text may stay, it is not shown
+    # A setting taken out (out_of_office_message, business_name) is cleared with "": the official spec types
+    # them as strings, not null, and Chatwoot reads a blank one as unset, like live_state does.
+    body = {key: "" if value is None else value for key, value in body.items()}
     if "auto_assignment_config" in body and target.fields["auto_assignment_config"]["max_assignment_limit"] is None \
             and not live.fields.get("auto_assignment_config", {}).get("max_assignment_limit"):
         body.pop("auto_assignment_config")

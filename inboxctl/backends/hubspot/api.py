@@ -5,6 +5,12 @@ spec files): integer ids in paths, string ids in bodies, ``{results, paging.next
 Every listing is lazy. A 403 becomes an :class:`AuthenticationError` naming the scope the call
 needs, because the only fix is a token with that scope: every other call of the run would fail
 the same way.
+
+Writes are never repeated blindly (``idempotent=False``, even for PUT and DELETE): an answer lost
+after HubSpot applied the write would make a blind retry write the thread twice. The client still
+retries what HubSpot refused before acting (429, 423, 477, a connection that never opened); for
+the rest it raises :class:`inboxctl.http.OutcomeUnknownError` and the caller reads the thread back
+before sending anything again.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ WRITE_SCOPE = "conversations.write"
 OWNERS_SCOPE = "crm.objects.owners.read"
 CONTACTS_SCOPE = "crm.objects.contacts.read"
 
+# Threads carry ``threadAssociations.associatedTicketId`` only when asked for.
+WITH_TICKET = {"association": "TICKET"}
 PAGE_SIZE = 100  # HubSpot's largest page for threads, messages, inboxes, channels and owners
 CONTACT_PROPERTIES = ("email", "firstname", "lastname")
 _SCOPE_NAME = re.compile(r"\b[a-z]+(?:[._-][a-z]+)+\b")
@@ -64,12 +72,12 @@ class HubSpotApi:
     # -- threads --------------------------------------------------------------------------------------
     def thread_pages(self, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """``GET C/threads``, one list per page, so that names can be resolved a page at a time."""
-        return self._pages(f"{CONVERSATIONS}/threads", READ_SCOPE, params)
+        return self._pages(f"{CONVERSATIONS}/threads", READ_SCOPE, {**WITH_TICKET, **params})
 
     def thread(self, thread_id: int, *, archived: bool = False) -> dict[str, Any]:
+        params = {**WITH_TICKET, **({"archived": "true"} if archived else {})}
         with needs_scope(READ_SCOPE):
-            return self.client.get(f"{CONVERSATIONS}/threads/{thread_id}",
-                                   params={"archived": "true"} if archived else None) or {}
+            return self.client.get(f"{CONVERSATIONS}/threads/{thread_id}", params=params) or {}
 
     def message_pages(self, thread_id: int, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Every message of a thread, oldest first, one list per page."""
@@ -97,36 +105,29 @@ class HubSpotApi:
         return _results(body)
 
     # -- writes, one thread per call (HubSpot has no batch update) ------------------------------------
-    def set_status(self, thread_id: int, status: str) -> dict[str, Any]:
-        # Setting a value: sending it twice is sending it once, so it may be retried.
-        with needs_scope(WRITE_SCOPE):
-            return self.client.patch(f"{CONVERSATIONS}/threads/{thread_id}", json={"status": status},
-                                     idempotent=True) or {}
+    def set_status(self, thread_id: int, status: str) -> None:
+        self._write("PATCH", f"/threads/{thread_id}", json={"status": status})
 
-    def assign(self, thread_id: int, user_id: str) -> dict[str, Any]:
-        with needs_scope(WRITE_SCOPE):
-            return self.client.put(f"{CONVERSATIONS}/threads/{thread_id}/assignee",
-                                   json={"actorId": f"A-{user_id}"}) or {}
+    def assign(self, thread_id: int, user_id: str) -> None:
+        self._write("PUT", f"/threads/{thread_id}/assignee", json={"actorId": f"A-{user_id}"})
 
     def unassign(self, thread_id: int) -> None:
-        with needs_scope(WRITE_SCOPE):
-            self.client.delete(f"{CONVERSATIONS}/threads/{thread_id}/assignee")
+        self._write("DELETE", f"/threads/{thread_id}/assignee")
 
     def archive(self, thread_id: int) -> None:
         """Move to trash; HubSpot deletes it for good 30 days later."""
-        with needs_scope(WRITE_SCOPE):
-            self.client.delete(f"{CONVERSATIONS}/threads/{thread_id}")
+        self._write("DELETE", f"/threads/{thread_id}")
 
-    def restore(self, thread_id: int) -> dict[str, Any]:
-        with needs_scope(WRITE_SCOPE):
-            return self.client.patch(f"{CONVERSATIONS}/threads/{thread_id}", params={"archived": "true"},
-                                     json={"archived": False}, idempotent=True) or {}
+    def restore(self, thread_id: int) -> None:
+        self._write("PATCH", f"/threads/{thread_id}", params={"archived": "true"}, json={"archived": False})
 
-    def add_comment(self, thread_id: int, text: str) -> dict[str, Any]:
-        """An internal note. Not safe to repeat: a lost answer is reported as "outcome unknown"."""
+    def add_comment(self, thread_id: int, text: str) -> None:
+        """An internal note; its author is the token's app (the API has no author field)."""
+        self._write("POST", f"/threads/{thread_id}/messages", json={"type": "COMMENT", "text": text, "attachments": []})
+
+    def _write(self, method: str, path: str, **options: Any) -> None:
         with needs_scope(WRITE_SCOPE):
-            return self.client.post(f"{CONVERSATIONS}/threads/{thread_id}/messages",
-                                    json={"type": "COMMENT", "text": text, "attachments": []}) or {}
+            self.client.request_json(method, f"{CONVERSATIONS}{path}", idempotent=False, **options)
 
     # -- paging ---------------------------------------------------------------------------------------
     def _listing(self, path: str, scope: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:

@@ -37,13 +37,15 @@ if TYPE_CHECKING:
     from inboxctl.planner.plan import ResourceChange
 
 DEFAULT_URL = "https://api.hubapi.com"
-# HTTP client settings (tests shorten the waits through ``client_options``).
-CLIENT_OPTIONS: dict[str, Any] = {"timeout": (5.0, 30.0), "max_attempts": 5}
-# Refusals HubSpot sends before acting, so any request may be sent again: 423 Locked asks for at
-# least 2 s; 477 (migration in progress) for its Retry-After.
-REFUSED_STATUSES = {423: 2.0, 477: 0.0}
-# Gateway failures (Cloudflare's 521-524 besides the usual ones): retried only when safe to repeat.
-SERVER_FAILURE_STATUSES = frozenset({502, 503, 504, 521, 522, 523, 524})
+# HTTP client settings; tests shorten the waits through ``client_options``.
+CLIENT_OPTIONS: dict[str, Any] = {
+    "timeout": (5.0, 30.0), "max_attempts": 5,
+    # Refusals HubSpot sends before acting, so any request may be sent again: 423 Locked asks for
+    # at least 2 s, 477 (migration in progress) for its Retry-After.
+    "refused_statuses": {423: 2.0, 477: 0.0},
+    # Gateway failures, Cloudflare's 521-524 besides the usual ones: retried when safe to repeat.
+    "server_failure_statuses": frozenset({502, 503, 504, 521, 522, 523, 524}),
+}
 
 
 class HubSpotBackend(Backend):
@@ -59,9 +61,7 @@ class HubSpotBackend(Backend):
         self.limiter = ServerPacedBucket(ceiling=rate, monotonic=options.get("monotonic", time.monotonic),
                                          sleep=options.get("sleep", time.sleep))
         self.client = HttpClient(self.url, auth_headers={"Authorization": f"Bearer {token}"}, server_name="HubSpot",
-                                 rate=self.limiter, classify_rate_limit=self._rate_limit_rule,
-                                 refused_statuses=REFUSED_STATUSES, server_failure_statuses=SERVER_FAILURE_STATUSES,
-                                 **options)
+                                 rate=self.limiter, classify_rate_limit=self._rate_limit_rule, **options)
         self.api = HubSpotApi(self.client)
         self.catalog = Catalog(self.api)
         self.conversations = HubSpotConversations(self.api, self.catalog)
@@ -77,15 +77,22 @@ class HubSpotBackend(Backend):
         return (f"HubSpot account {details.get('portalId')} ({kind}, time zone "
                 f"{details.get('timeZone') or 'unknown'})")
 
+    def server_identity(self) -> str:
+        """The API's address and the account's portal id: a profile pointed at another account since
+        a run must not let undo change that account's threads."""
+        self._learn_account()
+        portal = (self._account or {}).get("portalId")
+        return f"hubspot:{self.url}" + (f"/portal/{portal}" if portal else "")
+
     def _account_details(self) -> dict[str, Any]:
         with self._account_lock:
             if self._account is None:
                 self._account = self.api.account_details()
             return self._account
 
-    def _learn_time_zone(self) -> None:
-        """Read the account's time zone before the first conversation call: a used-up daily quota
-        refuses every request, account-info included, and its reset time is midnight there."""
+    def _learn_account(self) -> None:
+        """Read the account (portal id, time zone) before the first conversation call: a used-up
+        daily quota refuses every request, account-info included, and it resets at midnight there."""
         try:
             self._account_details()
         except (RateLimitedError, AuthenticationError):
@@ -127,21 +134,19 @@ class HubSpotBackend(Backend):
 
     # -- conversations -------------------------------------------------------------------------------
     def list_conversations(self, query: ConversationQuery) -> Iterator[Conversation]:
-        self._learn_time_zone()
+        self._learn_account()
         return self.conversations.list_conversations(query)
 
     def get_conversation(self, conversation_id: str) -> ConversationDetail:
-        self._learn_time_zone()
+        self._learn_account()
         return self.conversations.get_conversation(conversation_id)
 
     def run_action(self, request: ActionRequest, ids: Iterable[str], *,
                    known: Mapping[str, Conversation] | None = None,
                    sending: SendingCallback | None = None) -> Iterator[ActionResult]:
-        refusal = unsupported_action(request.action)
-        if refusal is not None:
-            raise refusal
-        self._learn_time_zone()
-        return self.conversations.run_action(request, ids, known=known, sending=sending)
+        results = self.conversations.run_action(request, ids, known=known, sending=sending)  # refuses first
+        self._learn_account()
+        return results
 
     def unsupported_action(self, action: str) -> UnsupportedError:
         return unsupported_action(action) or super().unsupported_action(action)

@@ -23,6 +23,10 @@
   included). A thread already as asked is "unchanged" with no write. A thread in trash is only
   restored: HubSpot refuses status changes while archived. Permanent delete, spam and blocking a
   sender do not exist in HubSpot's API: refused before any request.
+* **Nothing written twice.** A write whose answer is lost (connection reset, 502/503/504) may or may
+  not have been applied, so it is not repeated blindly: the thread is read back, and the write is
+  sent again only if the thread does not show it. A comment cannot be read back that way (the same
+  text may already be there): it is reported failed, "outcome unknown".
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from inboxctl.backends.base import SendingCallback
+from inboxctl.backends.hubspot import configuration
 from inboxctl.backends.hubspot.api import PAGE_SIZE, HubSpotApi
 from inboxctl.conversations.model import (
     CHANNEL_TYPES,
@@ -65,6 +70,8 @@ TRASH_HINT = "trash them instead (`inboxctl conv trash`): HubSpot deletes thread
 NO_SUCH_THREAD = ("no such conversation on HubSpot (threads in trash are deleted for good 30 days after they "
                   "were trashed)")
 IN_TRASH = "in trash: restore it first"
+# How many times a write whose answer was lost is sent again (each time only after reading the thread back).
+WRITE_ROUNDS = 5
 _HTML_TAG = re.compile(r"<[^>]+>")
 
 
@@ -102,14 +109,10 @@ class Owner:
     active: bool
 
 
-# HubSpot's channel names (from C/channels) by the words they contain, checked in this order.
-_CHANNEL_WORDS = (("messenger", "messenger"), ("whatsapp", "whatsapp"), ("email", "email"), ("chat", "chat"),
-                  ("form", "form"), ("call", "calling"))
-
-
 def channel_type(channel_name: str) -> str:
-    lowered = channel_name.lower()
-    return next((kind for word, kind in _CHANNEL_WORDS if word in lowered), lowered or "other")
+    """email, chat, messenger, form, whatsapp or calling from HubSpot's channel name; a custom
+    channel keeps its own name."""
+    return configuration.channel_type(channel_name) or channel_name.lower() or "other"
 
 
 class Catalog:
@@ -120,7 +123,7 @@ class Catalog:
 
     def __init__(self, api: HubSpotApi) -> None:
         self.api = api
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: channel accounts need the channels
         self._loaded: dict[str, Any] = {}
 
     def _once(self, name: str, load: Callable[[], T]) -> T:
@@ -328,7 +331,8 @@ class ThreadFilter:
         created = _datetime(created_at)
         if created is None:
             return self.since is None and self.until is None
-        return not ((self.since is not None and created < self.since) or (self.until is not None and created >= self.until))
+        too_old = self.since is not None and created < self.since
+        return not too_old and (self.until is None or created < self.until)
 
 
 def _in_scope(flag: bool, scope: str) -> bool:
@@ -431,19 +435,20 @@ class HubSpotConversations:
     def get_conversation(self, conversation_id: str) -> ConversationDetail:
         number = conversation_number(conversation_id)
         if number is None:
-            raise NotFoundError(f"conversation {conversation_id}", reason=f"{conversation_id!r} is not a conversation id")
+            raise NotFoundError(f"conversation {conversation_id}",
+                                reason=f"{conversation_id!r} is not a conversation id")
         thread = self.read_thread(number)
         if thread is None:
             raise NotFoundError(f"conversation {conversation_id}", reason=NO_SUCH_THREAD)
         conversation = to_conversation(thread, self.catalog, read_names(self.api, self.catalog, [thread]))
         messages = list(self._messages(number, archived=bool(thread.get("archived"))))
         owner = _known_agent(str(thread.get("assignedTo") or ""), self.catalog)
-        subject = next((m.get("subject") for m in messages if m.get("subject")), "")
+        subject = next((subject for subject, _ in messages if subject), "")  # threads have none: e-mails do
         return ConversationDetail(
-            conversation=replace(conversation, subject=str(subject)),
+            conversation=replace(conversation, subject=subject),
             contact=Contact(email=conversation.contact, name=conversation.contact_name),
             assignee_name=owner.name if owner else None, assignee_active=owner.active if owner else True,
-            messages=tuple(m["message"] for m in messages))
+            messages=tuple(message for _, message in messages))
 
     def read_thread(self, number: int, *, trash_first: bool = False) -> dict[str, Any] | None:
         """The thread, looking in trash too (``trash_first``: there first); None if HubSpot has neither."""
@@ -454,25 +459,26 @@ class HubSpotConversations:
                 continue
         return None
 
-    def _messages(self, number: int, *, archived: bool) -> Iterator[dict[str, Any]]:
-        """Messages and comments, oldest first, authors named with one actors batch per page."""
+    def _messages(self, number: int, *, archived: bool) -> Iterator[tuple[str, Message]]:
+        """Messages and comments with their subjects, oldest first, authors named with one actors batch
+        per page."""
         for page in self.api.message_pages(number, archived=archived):
             shown = [m for m in page if _message_kind(m) is not None]
-            authors = read_names(self.api, self.catalog, (), (_author_id(m) for m in shown if _author_id(m)))
+            nameless = (_author_id(m) for m in shown if _author_id(m) and not _sender_address(m))
+            authors = read_names(self.api, self.catalog, (), nameless)
             for raw in shown:
-                yield {"subject": raw.get("subject"), "message": self._message(raw, authors)}
+                yield str(raw.get("subject") or ""), self._message(raw, authors)
 
     def _message(self, raw: Mapping[str, Any], authors: PageNames) -> Message:
         return Message(kind=_message_kind(raw) or "incoming", author=self._author(raw, authors),  # type: ignore[arg-type]
                        body=_text(raw), created_at=_iso(raw.get("createdAt")))
 
     def _author(self, raw: Mapping[str, Any], authors: PageNames) -> str:
-        sender = (raw.get("senders") or [{}])[0] or {}
-        address = (sender.get("deliveryIdentifier") or {}).get("value")
         actor_id = _author_id(raw) or ""
         owner = _known_agent(actor_id, self.catalog)
         person = authors.actors.get(actor_id)
-        candidates = (owner.email if owner else None, address, person.email if person else None,
+        sender = (raw.get("senders") or [{}])[0] or {}
+        candidates = (owner.email if owner else None, _sender_address(raw), person.email if person else None,
                       person.name if person else None, sender.get("name"), actor_id)
         return str(next((c for c in candidates if c), ""))
 
@@ -482,8 +488,32 @@ class HubSpotConversations:
         refusal = unsupported_action(request.action)
         if refusal is not None:
             raise refusal
-        action = _Action(self, request, known or {}, sending)
-        return (action.run(str(conversation_id)) for conversation_id in ids)
+        return _each(_Action(self, request, known or {}, sending), ids)
+
+
+def _each(action: _Action, ids: Iterable[str]) -> Iterator[ActionResult]:
+    for conversation_id in ids:
+        try:
+            yield action.run(str(conversation_id))
+        except _RunStops as stop:
+            yield stop.result  # this thread was not changed: say so, rather than leave it "unknown"
+            raise stop.error from None
+
+
+class _RunStops(Exception):
+    """HubSpot refused a write for the whole run (quota, credentials): the thread's result, then the error."""
+
+    def __init__(self, result: ActionResult, error: BackendError) -> None:
+        super().__init__(error.message)
+        self.result, self.error = result, error
+
+
+class _Refused(Exception):
+    """A write HubSpot refused before acting on it, for a reason that stops the run."""
+
+    def __init__(self, error: BackendError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class _Action:
@@ -504,7 +534,7 @@ class _Action:
             return self._result(conversation_id, "failed", reason=NO_SUCH_THREAD)
         refusal = self._refusal(before)
         after = self._expected(before)
-        if refusal is None and already_done(self.request, before):
+        if refusal is None and already_done(self._target(), before):
             # Before undo's precondition: what is already as asked has nothing to take from anyone.
             return self._result(conversation_id, "unchanged", before=before, after=before)
         refusal = refusal or self.request.unmet_precondition(before)
@@ -521,8 +551,8 @@ class _Action:
         thread = self.owner.read_thread(number, trash_first=self.request.action == "restore")
         if thread is None:
             return None
-        return state_of(thread, self.catalog, read_names(self.api, self.catalog, [thread]) if _unknown_agent(
-            thread, self.catalog) else NO_NAMES)
+        names = read_names(self.api, self.catalog, [thread]) if _unknown_agent(thread, self.catalog) else NO_NAMES
+        return state_of(thread, self.catalog, names)
 
     def _refusal(self, before: ConversationState) -> str | None:
         action = self.request.action
@@ -539,29 +569,67 @@ class _Action:
         return None
 
     def _expected(self, before: ConversationState) -> ConversationState:
-        request = self.request
-        if request.action == "assign":  # the e-mail as HubSpot spells it
-            target = self.catalog.owner_by_email(request.assignee or "")
-            request = replace(request, assignee=target.email if target else request.assignee)
-        return expected_state(request, before, now=_now()) or before
+        return expected_state(self._target(), before, now=_now()) or before
+
+    def _target(self) -> ActionRequest:
+        """The request with the assignee's e-mail as HubSpot spells it."""
+        if self.request.action != "assign":
+            return self.request
+        target = self.catalog.owner_by_email(self.request.assignee or "")
+        return replace(self.request, assignee=target.email if target else self.request.assignee)
 
     def _write(self, conversation_id: str, number: int, before: ConversationState,
                after: ConversationState) -> ActionResult:
         if self.sending is not None:
             self.sending(conversation_id, before)
         try:
-            self._call(number)
-        except OutcomeUnknownError as error:
-            return self._result(conversation_id, "failed", before=before, retryable=True, reason=(
-                f"outcome unknown ({error.message}); check the conversation before trying again"))
-        except (AuthenticationError, RateLimitedError):
-            raise  # every other thread would fail the same way: stop; running it again completes the rest
+            applied, unknown = self._write_once_and_for_all(number)
+        except _Refused as refused:
+            # Every other thread would be refused the same way: stop; running it again completes the rest.
+            raise _RunStops(self._result(conversation_id, "failed", before=before, retryable=True,
+                                         reason=f"not changed: {refused.error.message}"), refused.error) from None
         except NotFoundError:
             return self._result(conversation_id, "failed", before=before, reason=NO_SUCH_THREAD)
         except BackendError as error:
             return self._result(conversation_id, "failed", before=before, reason=error.reason or error.message,
                                 retryable=error.status is None or error.status >= 500)
+        if not applied:
+            return self._result(conversation_id, "failed", before=before, retryable=self.request.action != "comment",
+                                reason=f"outcome unknown ({unknown}); check the conversation before trying again")
         return self._result(conversation_id, "changed", before=before, after=after)
+
+    def _write_once_and_for_all(self, number: int) -> tuple[bool, str | None]:
+        """Send the write; after an answer that was lost, send it again only if the thread does not show it.
+
+        Returns whether it is applied, and if that is unknown, why.
+        """
+        for _ in range(WRITE_ROUNDS):
+            try:
+                self._call(number)
+                return True, None
+            except OutcomeUnknownError as error:
+                unknown = error.message
+            except (AuthenticationError, RateLimitedError) as error:
+                # Refused before acting; and any earlier attempt was read back unapplied: not changed.
+                raise _Refused(error) from None
+            if self.request.action == "comment":
+                return False, unknown  # the same text may be there already: no read-back can tell
+            shown = self._shows_the_change(number)
+            if shown is None:
+                return False, unknown  # it cannot be read back now: still unknown
+            if shown:
+                return True, None
+        return False, unknown
+
+    def _shows_the_change(self, number: int) -> bool | None:
+        """Whether the thread, read back, shows the change; None if it cannot be read now."""
+        try:
+            thread = self.owner.read_thread(number, trash_first=self.request.action == "trash")
+        except (AuthenticationError, RateLimitedError):
+            raise  # the outcome stays unknown: the journal says so
+        except BackendError:
+            return None
+        return thread is not None and already_done(self._target(), state_of(thread, self.catalog))
 
     def _call(self, number: int) -> None:
         action, api = self.request.action, self.api
@@ -620,7 +688,7 @@ def _reversed_through_a_file(conversations: Iterator[Conversation]) -> Iterator[
             spool.write(json.dumps([getattr(conversation, name) for name in _CONVERSATION_FIELDS]).encode() + b"\n")
         for offset in reversed(offsets):
             spool.seek(offset)
-            yield Conversation(**dict(zip(_CONVERSATION_FIELDS, json.loads(spool.readline()))))
+            yield Conversation(**dict(zip(_CONVERSATION_FIELDS, json.loads(spool.readline()), strict=True)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,6 +721,15 @@ def _message_kind(message: Mapping[str, Any]) -> str | None:
     if kind in ("MESSAGE", "WELCOME_MESSAGE"):
         return "incoming" if str(message.get("direction")).upper() == "INCOMING" else "outgoing"
     return None  # status changes, assignments...: events, not messages
+
+
+def _sender_address(message: Mapping[str, Any]) -> str | None:
+    """The sender's e-mail address (or phone number), when the message carries it."""
+    sender = (message.get("senders") or [{}])[0] or {}
+    identifier = sender.get("deliveryIdentifier") or {}
+    if identifier.get("type") in ("HS_EMAIL_ADDRESS", "HS_PHONE_NUMBER") and identifier.get("value"):
+        return str(identifier["value"]).lower()
+    return None
 
 
 def _author_id(message: Mapping[str, Any]) -> str | None:

@@ -35,8 +35,9 @@ LOCAL_CAPABILITIES = Capabilities(
     server="the local backend",
     settings=("*",),
     channel_types=frozenset({"email", "chat", "messenger", "form", "whatsapp", "calling"}),
-    conversation_actions=frozenset({"assign", "unassign", "close", "reopen", "trash", "restore", "delete",
-                                    "spam", "block-sender", "unblock-sender", "comment"}),
+    conversation_actions=frozenset({"assign", "unassign", "assign-team", "unassign-team", "close", "reopen",
+                                    "trash", "restore", "delete", "spam", "block-sender", "unblock-sender",
+                                    "comment"}),
 )
 
 

@@ -53,26 +53,30 @@ CREATE TABLE IF NOT EXISTS removed_conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_in_trash ON conversations (trashed_at) WHERE trashed_at IS NOT NULL;
 """
+# The team a conversation is assigned to, added to stores created before team assignment existed.
+TEAM_COLUMN = "ALTER TABLE conversations ADD COLUMN team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL"
 
 _SELECT = """
 SELECT c.id, i.name AS inbox, c.channel_type, c.channel_key, c.subject, ct.email AS contact_email,
        ct.name AS contact_name, u.email AS assignee_email, c.assigned_to_bot, c.status, c.outgoing, c.spam,
        c.filtered, EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id) AS has_ticket,
-       c.created_at, c.updated_at, c.closed_at, c.trashed_at
+       c.created_at, c.updated_at, c.closed_at, c.trashed_at, tm.name AS team
 FROM conversations c
 JOIN inboxes i ON i.id = c.inbox_id
 JOIN contacts ct ON ct.id = c.contact_id
 LEFT JOIN users u ON u.id = c.assignee_id
+LEFT JOIN teams tm ON tm.id = c.team_id
 """
 
 _STATE = """
 SELECT c.id, c.status, c.assigned_to_bot, c.spam, c.filtered, c.trashed_at, u.email AS assignee,
-       ct.email AS contact_email,
+       ct.email AS contact_email, tm.name AS team,
        (SELECT t.status FROM tickets t WHERE t.conversation_id = c.id) AS ticket_status,
        EXISTS (SELECT 1 FROM blocked_senders b WHERE b.address = ct.email) AS sender_blocked
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
 LEFT JOIN users u ON u.id = c.assignee_id
+LEFT JOIN teams tm ON tm.id = c.team_id
 WHERE c.id = ?
 """
 
@@ -88,6 +92,12 @@ def ensure_conversation_tables(db: sqlite3.Connection) -> None:
     for statement in REMOVED_TABLE.split(";"):
         if statement.strip():
             db.execute(statement)
+    if not _has_team_column(db):
+        db.execute(TEAM_COLUMN)
+
+
+def _has_team_column(db: sqlite3.Connection) -> bool:
+    return any(row[1] == "team_id" for row in db.execute("PRAGMA table_info(conversations)"))
 
 
 def _prepare(store: LocalStore) -> None:
@@ -95,7 +105,7 @@ def _prepare(store: LocalStore) -> None:
     if store not in _prepared:
         exists = store.connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'removed_conversations'").fetchone()
-        if not exists:
+        if not exists or not _has_team_column(store.connection):
             with store.transaction() as db:
                 ensure_conversation_tables(db)
         _prepared.add(store)
@@ -242,7 +252,7 @@ def _conversation(row: sqlite3.Row) -> Conversation:
         assignee=row["assignee_email"], assigned_to_bot=bool(row["assigned_to_bot"]), status=row["status"],
         outgoing=bool(row["outgoing"]), spam=bool(row["spam"]), filtered=bool(row["filtered"]),
         has_ticket=bool(row["has_ticket"]), created_at=row["created_at"], updated_at=row["updated_at"],
-        closed_at=row["closed_at"], trashed_at=row["trashed_at"])
+        closed_at=row["closed_at"], trashed_at=row["trashed_at"], team=row["team"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,6 +311,7 @@ class _Context:
     request: ActionRequest
     now: str
     users: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # casefolded e-mail -> id, e-mail, active
+    teams: dict[str, tuple[int, str]] = field(default_factory=dict)  # casefolded name -> id, name
 
 
 def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
@@ -315,7 +326,8 @@ def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) ->
     with InterruptHold() as hold, store.transaction() as db:
         users = {r["email"].casefold(): (r["id"], r["email"], bool(r["active"]))
                  for r in db.execute("SELECT id, email, active FROM users")}
-        context = _Context(db=db, request=request, now=store.now_iso(), users=users)
+        teams = {r["name"].casefold(): (r["id"], r["name"]) for r in db.execute("SELECT id, name FROM teams")}
+        context = _Context(db=db, request=request, now=store.now_iso(), users=users, teams=teams)
         results = [_act(context, str(conversation_id)) for conversation_id in ids]
         hold.engage()
         yield from results
@@ -356,7 +368,7 @@ def _state(row: sqlite3.Row) -> ConversationState:
     return ConversationState(
         status=row["status"], assignee=row["assignee"], assigned_to_bot=bool(row["assigned_to_bot"]),
         spam=bool(row["spam"]), filtered=bool(row["filtered"]), trashed_at=row["trashed_at"],
-        ticket_status=row["ticket_status"], sender_blocked=bool(row["sender_blocked"]))
+        ticket_status=row["ticket_status"], sender_blocked=bool(row["sender_blocked"]), team=row["team"])
 
 
 def _refusal(context: _Context, before: ConversationState) -> str | None:
@@ -372,6 +384,8 @@ def _refusal(context: _Context, before: ConversationState) -> str | None:
             return f"no user {context.request.assignee}"
         if not user[2]:
             return f"{user[1]} is deactivated: conversations can only be given to active users"
+    if action == "assign-team" and (context.request.team or "").casefold() not in context.teams:
+        return f"no team {context.request.team!r}"
     if action == "comment" and not (context.request.text or "").strip():
         return "a comment needs text"
     return None
@@ -381,6 +395,8 @@ def _desired(context: _Context, before: ConversationState) -> ConversationState:
     request = context.request
     if request.action == "assign":  # the user's e-mail as the workspace spells it
         request = replace(request, assignee=context.users[(request.assignee or "").casefold()][1])
+    if request.action == "assign-team":  # and the team's name
+        request = replace(request, team=context.teams[(request.team or "").casefold()][1])
     return expected_state(request, before, now=context.now) or before
 
 
@@ -392,6 +408,8 @@ def _write(context: _Context, number: int, sender: str, before: ConversationStat
     if (after.assignee, after.assigned_to_bot) != (before.assignee, before.assigned_to_bot):
         columns.update(assignee_id=context.users[after.assignee.casefold()][0] if after.assignee else None,
                        assigned_to_bot=int(after.assigned_to_bot))
+    if after.team != before.team:
+        columns["team_id"] = context.teams[after.team.casefold()][0] if after.team else None
     for name in ("spam", "filtered", "trashed_at"):
         if getattr(after, name) != getattr(before, name):
             value = getattr(after, name)

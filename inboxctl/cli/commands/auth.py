@@ -31,7 +31,7 @@ profile_option = click.option(
 
 _WHERE_TO_FIND = {
     "chatwoot": "Chatwoot: Profile settings > Access Token",
-    "hubspot": "HubSpot: Settings > Integrations > Private apps > your app > Access token",
+    "hubspot": "HubSpot: Settings > Integrations > Service Keys (or your private app) > the key or access token",
 }
 
 
@@ -164,6 +164,8 @@ def _check_with_server(app: AppContext, profile: Profile, *, rejected: str,
     try:
         return app.backend().whoami()
     except AuthenticationError as error:
+        if error.status == 403:
+            raise  # the token is valid but lacks a permission: the backend's message names it (HubSpot: the scope)
         fix = (f"set {TOKEN_ENV} to a valid token, or unset it to use the stored one"
                if credential is not None and credential.source == "env"
                else f"check you copied the whole token of the right account, then run "

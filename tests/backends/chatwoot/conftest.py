@@ -47,3 +47,13 @@ def make_backend() -> Iterator[Callable[..., ChatwootBackend]]:
 def backend(fake: FakeChatwoot, make_backend: Callable[..., ChatwootBackend]) -> ChatwootBackend:
     return make_backend(fake)
 
+
+
+@pytest.fixture
+def cw(fake: FakeChatwoot, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``inboxctl --profile cw ...`` with the token from the environment, as in CI."""
+    added = run("profile", "add", "cw", "--backend", "chatwoot", "--url", fake.url, "--account-id", "1",
+                "--rate", "500")
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv("INBOXCTL_TOKEN", ADMIN_TOKEN)
+    return lambda *args, input=None: run("--profile", "cw", *args, input=input)

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from fakes.chatwoot_server import ADMIN_TOKEN
 from fakes.chatwoot_setup import CONFIGS, REPO_DIR
-
-
-@pytest.fixture
-def cw(fake, run, monkeypatch):
-    """``inboxctl --profile cw ...`` with the token from the environment, as in CI."""
-    added = run("profile", "add", "cw", "--backend", "chatwoot", "--url", fake.url, "--account-id", "1",
-                "--rate", "500")
-    assert added.exit_code == 0, added.output
-    monkeypatch.setenv("INBOXCTL_TOKEN", ADMIN_TOKEN)
-    return lambda *args, input=None: run("--profile", "cw", *args, input=input)
 
 
 def test_apply_the_chatwoot_configs_then_plan_exits_0(cw, fake):

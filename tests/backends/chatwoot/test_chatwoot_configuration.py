@@ -48,6 +48,7 @@ def test_apply_the_chatwoot_configs_then_the_plan_is_empty(fake, backend):
     assert sorted(rule["name"] for rule in markers) == [f"[inboxctl] {name} (ownership marker)"
                                                         for name in ("Partners", "Sales", "Support")]
     assert not any(rule["active"] for rule in markers)
+    assert fake.off_spec == []
 
 
 def test_what_the_configs_become_in_chatwoot(fake, backend):
@@ -245,3 +246,19 @@ def test_the_plan_warns_that_chatwoot_deletes_conversations_with_a_channel(fake,
     deleted = [change for change in plan.changes if change.action == "delete"]
     assert [change.channel_key for change in deleted] == ["Pricing page chat"]
     assert deleted[0].warnings == ["Chatwoot deletes inbox 'Sales · Pricing page chat' with its 5 conversations"]
+
+
+def test_settings_taken_out_of_a_definition_are_cleared_with_strings_never_nulls(fake, backend, tmp_path):
+    """Issue 11, item 5: the official spec types out_of_office_message and business_name as strings."""
+    converge(backend, CONFIGS)
+    text = (CONFIGS / "support.toml").read_text()
+    edited = text.replace('company_name = "Acme"\n', "").replace(
+        'when_away = { message = "We\'re away right now: leave us a message." }\n', "")
+    assert edited.count("\n") == text.count("\n") - 2
+    (tmp_path / "support.toml").write_text(edited)
+    converge(backend, tmp_path / "support.toml")
+    by_name = {inbox["name"]: inbox for inbox in fake.inboxes.values()}
+    assert by_name["Support · Website chat"]["out_of_office_message"] == ""
+    assert by_name["Support · support at acme.example"]["business_name"] == ""
+    assert fake.off_spec == []
+    assert make_plan(backend, load_definitions([tmp_path / "support.toml"])).is_empty()

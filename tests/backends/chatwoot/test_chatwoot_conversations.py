@@ -83,6 +83,64 @@ def test_chatwoot_has_no_trash_to_list(fake, backend):
     assert not fake.requests_to("GET", r"/conversations$")
 
 
+@pytest.mark.parametrize("query", [ConversationQuery(channel="email", status="open"),
+                                   ConversationQuery(inbox="Support", channel="chat")])
+def test_a_view_with_no_chatwoot_inbox_behind_it_lists_nothing(fake, backend, query):
+    """Issue 11, item 1: the account has no e-mail inbox, and Support has no website chat."""
+    fake.seed_conversations(3)
+    assert list(backend.list_conversations(query)) == []
+    assert not fake.requests_to("GET", r"/conversations$")
+
+
+def test_chatwoot_cannot_have_form_conversations_and_says_so(fake, backend):
+    fake.seed_conversations(3)
+    with pytest.raises(UnsupportedError, match="no form channels"):
+        backend.list_conversations(ConversationQuery(channel="form"))
+
+
+def test_calls_are_the_conversations_of_voice_inboxes(fake, backend):
+    phone = fake.add_inbox("Hotline", "Channel::Voice", phone_number="+33123456789")
+    [call] = fake.seed_conversations(1, inbox_id=phone)
+    fake.seed_conversations(2)
+    assert [c.id for c in backend.list_conversations(ConversationQuery(channel="calling"))] == [str(call)]
+
+
+def say(fake: FakeChatwoot, number: int, content: str, *, message_type: int = 0, private: bool = False) -> None:
+    [message_id] = fake.add_messages(number, 1, message_type=message_type, private=private)
+    next(m for m in fake.messages[number] if m["id"] == message_id)["content"] = content
+
+
+@pytest.fixture
+def searchable(fake):
+    """E-mail conversations: 1 says "refund" in its subject only, 2 in a message only, 3 in a private note,
+    4 in an activity message (which Chatwoot does not search), 5 nowhere; 6 in the subject and a message."""
+    inbox = fake.add_inbox("Support · support at acme.example", "Channel::Email", email="support@acme.example")
+    ids = fake.seed_conversations(6, inbox_id=inbox, status="resolved")
+    fake.conversations[ids[0]]["additional_attributes"]["mail_subject"] = "Refund for order 7"
+    say(fake, ids[1], "I would like a REFUND")
+    say(fake, ids[2], "refund approved by billing", message_type=1, private=True)
+    say(fake, ids[3], "Status: refund", message_type=2)
+    fake.conversations[ids[5]]["additional_attributes"]["mail_subject"] = "Refund?"
+    say(fake, ids[5], "about the refund")
+    return ids
+
+
+def test_search_finds_subjects_here_and_message_text_on_chatwoot(fake, backend, searchable):
+    """Issue 11, item 4: Chatwoot's q matches message text only (ConversationFinder#filter_by_query)."""
+    found = [int(c.id) for c in backend.list_conversations(ConversationQuery(search="refund", status="closed"))]
+    assert found == [searchable[5], searchable[2], searchable[1], searchable[0]]  # each once, newest first
+    subject_reads = [r.query for r in fake.requests_to("GET", r"/conversations$") if "q" not in r.query]
+    assert subject_reads and all(q["inbox_id"] == [str(fake.conversations[searchable[0]]["inbox_id"])]
+                                 and q["status"] == ["resolved"] for q in subject_reads)
+
+
+def test_search_for_wildcard_characters_matches_them_literally(fake, backend, searchable):
+    say(fake, searchable[4], "50% off")
+    say(fake, searchable[3], "500 off")
+    found = [int(c.id) for c in backend.list_conversations(ConversationQuery(search="50%"))]
+    assert found == [searchable[4]]
+
+
 def test_show_a_conversation_with_its_thread_and_comments(fake, backend):
     [number] = fake.seed_conversations(1)
     run(backend, "comment", [number], text="Waiting on billing")
@@ -91,6 +149,20 @@ def test_show_a_conversation_with_its_thread_and_comments(fake, backend):
     assert [m.kind for m in detail.thread] == ["incoming"] and detail.comments[0].body == "Waiting on billing"
     with pytest.raises(NotFoundError):
         backend.get_conversation("999")
+
+
+def test_show_pages_back_to_the_first_message_of_a_long_conversation(fake, backend):
+    """Issue 11, item 2: Chatwoot answers the latest 20 messages; earlier ones come with before=<oldest id>."""
+    [number] = fake.seed_conversations(1)
+    fake.add_messages(number, 44)
+    fake.add_messages(number, 3, message_type=1, private=True)  # notes, the newest
+    detail = backend.get_conversation(str(number))
+    assert len(detail.thread) == 45 and len(detail.comments) == 3
+    assert detail.thread[0].body == f"Hello, question {number}"  # the very first message, first
+    bodies = [m.body for m in detail.messages]
+    assert bodies == [m["content"] for m in fake.messages[number]]
+    befores = [r.query.get("before", [None])[0] for r in fake.requests_to("GET", r"/messages$")]
+    assert befores[0] is None and all(befores[1:])
 
 
 # -- actions -------------------------------------------------------------------------------------------
@@ -107,15 +179,42 @@ def test_bulk_close_goes_through_bulk_actions_and_is_verified(fake, backend):
     assert set(fake.writes.values()) == {1}
 
 
-def test_one_conversation_uses_its_own_endpoints(fake, backend):
+def test_one_conversation_uses_its_own_endpoints_except_to_reopen(fake, backend):
     [number] = fake.seed_conversations(1)
     assert run(backend, "assign", [number], assignee="Dave@acme.example")[0].after.assignee == "dave@acme.example"
     assert run(backend, "close", [number])[0].after.status == "closed"
     assert run(backend, "reopen", [number])[0].after.status == "open"
     assert run(backend, "unassign", [number])[0].after.assignee is None
+    # toggle_status to open would make an agent caller the assignee: reopening goes through bulk_actions.
     assert [r.path.rsplit("/", 1)[1] for r in fake.requests if r.method == "POST" and "filter" not in r.path] == [
-        "assignments", "toggle_status", "toggle_status", "assignments"]
+        "assignments", "toggle_status", "bulk_actions", "assignments"]
     assert fake.requests_to("POST", r"/assignments$")[0].body == {"assignee_id": 4}
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_reopening_with_an_agents_token_leaves_the_assignee_alone(fake, make_backend, count):
+    """Issue 11, item 3: toggle_status to open makes the calling agent the assignee
+    (conversations_controller.rb); the bulk path does not."""
+    ids = fake.seed_conversations(count, status="resolved")
+    fake.conversations[ids[0]]["assignee_id"] = 3  # carol
+    fake.inbox_members[fake.conversations[ids[0]]["inbox_id"]] |= {2, 3}  # bob (the token's user) and carol
+    results = run(make_backend(fake, token=AGENT_TOKEN), "reopen", ids)
+    fake.settle()
+    assert [(r.outcome, r.after.assignee) for r in results] == [("changed", "carol@acme.example")] + [
+        ("changed", None)] * (count - 1)
+    assert [fake.conversations[n]["assignee_id"] for n in ids] == [3] + [None] * (count - 1)
+    assert all(r.reason is None for r in results)
+
+
+def test_an_assignee_chatwoots_auto_assignment_picks_on_reopening_is_reported(fake, backend):
+    """Reopening lets the inbox's auto-assignment give an unassigned conversation to an online member
+    (app/models/concerns/auto_assignment_handler.rb): the result says so, with the assignee in "after"."""
+    ids = fake.seed_conversations(2, status="resolved")
+    fake.online = {2}  # bob has Chatwoot open
+    results = run(backend, "reopen", ids)
+    assert [r.after.assignee for r in results] == ["bob@acme.example"] * 2
+    assert all(r.before.assignee is None for r in results)
+    assert "Chatwoot's auto-assignment gave it to bob@acme.example" in results[0].reason
 
 
 def test_what_is_already_so_is_unchanged_and_not_written(fake, backend):
@@ -194,6 +293,18 @@ def test_a_comment_is_a_private_note(fake, backend):
                                                                "private": True}
 
 
+def test_a_comment_is_written_by_the_tokens_user_and_never_claims_another_author(fake, backend):
+    """Issue 11, item 7: messages_controller#create writes as the token's user (Current.user), whatever the body."""
+    ids = fake.seed_conversations(2)
+    refused = run(backend, "comment", ids, text="Waiting on billing", author="carol@acme.example")
+    assert [r.outcome for r in refused] == ["failed", "failed"] and not refused[0].retryable
+    assert "as the user of the API token, alice@acme.example, not as carol@acme.example" in refused[0].reason
+    assert not fake.requests_to("POST", r"/messages$")
+    written = run(backend, "comment", ids[:1], text="Waiting on billing", author="Alice@acme.example")
+    assert written[0].outcome == "changed"
+    assert fake.messages[ids[0]][-1]["sender"]["email"] == "alice@acme.example"
+
+
 def test_block_sender_blocks_the_contact_and_hides_the_conversation(fake, backend):
     [number] = fake.seed_conversations(1)
     result = run(backend, "block-sender", [number])[0]
@@ -226,3 +337,41 @@ def test_a_bad_token_stops_the_run_instead_of_failing_each_conversation(fake, ma
     fake.seed_conversations(2)
     with pytest.raises(AuthenticationError, match="Invalid Access Token"):
         run(make_backend(fake, token="wrong-token"), "close", [1, 2])
+
+
+# -- teams (issue 11, item 6) ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_assign_and_unassign_a_team(fake, backend, count):
+    ids = fake.seed_conversations(count)
+    assigned = run(backend, "assign-team", ids, team="Tier 1")
+    assert {(r.outcome, r.before.team, r.after.team) for r in assigned} == {("changed", None, "tier 1")}
+    assert [fake.conversations[n]["team_id"] for n in ids] == [1] * count
+    assert [c.team for c in backend.list_conversations(ConversationQuery())] == ["tier 1"] * count
+    assert {r.outcome for r in run(backend, "assign-team", ids, team="TIER 1")} == {"unchanged"}
+    unassigned = run(backend, "unassign-team", ids)
+    assert {(r.outcome, r.after.team) for r in unassigned} == {("changed", None)}
+    assert [fake.conversations[n]["team_id"] for n in ids] == [None] * count
+    writes = [r for r in fake.requests if r.method == "POST" and r.path.endswith(("/assignments", "/bulk_actions"))]
+    bodies = [r.body if count == 1 else r.body["fields"] for r in writes]
+    assert bodies == [{"team_id": 1}, {"team_id": None}]
+
+
+def test_a_new_team_that_does_not_include_the_assignee_takes_the_conversation_from_them_and_says_so(fake, backend):
+    """Chatwoot keeps a conversation's assignee within its team (assignment_handler.rb)."""
+    [number] = fake.seed_conversations(1, assignee_id=3)  # carol, of Tier 2
+    [result] = run(backend, "assign-team", [number], team="Tier 1")
+    assert (result.outcome, result.before.assignee, result.after.assignee) == ("changed", "carol@acme.example", None)
+    assert "Chatwoot took it from carol@acme.example" in result.reason
+    kept = fake.seed_conversations(1, assignee_id=3)
+    assert run(backend, "assign-team", kept, team="Tier 2")[0].reason is None  # carol is of Tier 2
+
+
+def test_an_unknown_team_and_a_team_changed_since_are_refused_before_any_write(fake, backend):
+    ids = fake.seed_conversations(2)
+    fake.conversations[ids[1]]["team_id"] = 2
+    [unknown] = run(backend, "assign-team", ids[:1], team="Tier 9")
+    assert unknown.outcome == "failed" and "no team 'Tier 9'" in unknown.reason
+    [moved] = run(backend, "unassign-team", ids[1:], precondition=(("team", "tier 1"),))
+    assert moved.outcome == "failed" and "team is now tier 2, not tier 1" in moved.reason
+    assert not fake.writes

@@ -8,7 +8,9 @@ from inboxctl.cli.commands.conversations.options import ActionArgs, action_optio
 from inboxctl.cli.commands.conversations.run import run_action_command
 from inboxctl.cli.commands.conversations.session import Session
 from inboxctl.cli.context import AppContext, pass_app
+from inboxctl.conversations.bulk import check_supported
 from inboxctl.conversations.model import ActionRequest
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.errors import UsageError
 
 IN_TRASH = {"trash": "only", "filtered": "include"}
@@ -40,25 +42,54 @@ def _simple(action: str, summary: str, examples: str, *, scope: dict[str, str] |
 
 
 @click.command("assign", help=_doc(
-    "Assign conversations to a user (F52), or unassign them; also takes them over from a bot.",
+    "Assign conversations to a user (F52), or unassign them; also takes them over from a bot. With --team, "
+    "assign them to a team instead (local and Chatwoot; Chatwoot also takes a conversation from an assignee "
+    "outside the new team, and the result says so).",
     "  inboxctl conv assign 42 43 --to bob@acme.example\n"
     "  inboxctl conv assign --assignee frank@acme.example --include-deactivated --to carol@acme.example\n"
     "  inboxctl conv list --view unassigned -o ids | inboxctl conv assign - --to dave@acme.example --yes\n"
-    "  inboxctl conv assign 42 --unassign"))
+    "  inboxctl conv assign 42 --unassign\n"
+    "  inboxctl conv assign --inbox Support --status open --team 'Tier 2' --dry-run\n"
+    "  inboxctl conv assign 42 --unassign-team"))
 @click.option("--to", "to", metavar="EMAIL", help="The active user to give them to (e-mail, case-insensitive).")
 @click.option("--unassign", is_flag=True, help="Leave them assigned to nobody.")
+@click.option("--team", metavar="NAME", help="The team to give them to (case-insensitive); the assignee stays.")
+@click.option("--unassign-team", is_flag=True, help="Take them out of their team; the assignee stays.")
 @action_options
 @pass_app
-def assign(app: AppContext, args: ActionArgs, to: str | None, unassign: bool) -> None:
-    if bool(to) == unassign:
-        raise UsageError("say --to EMAIL or --unassign (one of them)")
+def assign(app: AppContext, args: ActionArgs, to: str | None, unassign: bool, team: str | None,
+           unassign_team: bool) -> None:
+    given = [option for option, value in (("--to", to), ("--unassign", unassign), ("--team", team),
+                                          ("--unassign-team", unassign_team)) if value]
+    if len(given) != 1:
+        raise UsageError("say one of --to EMAIL, --unassign, --team NAME or --unassign-team"
+                         + (f", not {' and '.join(given)} together" if given else ""),
+                         hint="one run makes one change, which undo reverses as one; run assign twice for both")
+    run_action_command(app, args, lambda session: _assign_request(session, to=to, unassign=unassign, team=team,
+                                                                  unassign_team=unassign_team))
 
-    def request(session: Session) -> ActionRequest:
-        if unassign:
-            return ActionRequest(action="unassign")
-        return ActionRequest(action="assign", assignee=session.user(to or "", option="--to"))
 
-    run_action_command(app, args, request)
+def _assign_request(session: Session, *, to: str | None, unassign: bool, team: str | None,
+                    unassign_team: bool) -> ActionRequest:
+    if unassign:
+        return ActionRequest(action="unassign")
+    if unassign_team:
+        return ActionRequest(action="unassign-team")
+    if team:
+        check_supported(session.backend, "assign-team")  # a server without teams says so, not "no team X"
+        return ActionRequest(action="assign-team", team=_team(session, team))
+    return ActionRequest(action="assign", assignee=session.user(to or "", option="--to"))
+
+
+def _team(session: Session, name: str) -> str:
+    """The team's name as the server spells it, or a usage error naming the closest one."""
+    teams = [team.name for team in session.backend.directory().teams]
+    match = next((team for team in teams if team.casefold() == name.strip().casefold()), None)
+    if match is None:
+        close = did_you_mean(name, teams)
+        raise UsageError(f"--team {name}: no team with this name",
+                         hint=f"did you mean {close!r}?" if close else f"teams: {', '.join(sorted(teams)) or 'none'}")
+    return match
 
 
 @click.command("close", help=_doc(

@@ -92,7 +92,7 @@ def describe_change(before: ConversationState | None, after: ConversationState |
         return ""
     parts = []
     for name, label in (("status", "status"), ("ticket_status", "ticket"), ("spam", "spam"),
-                        ("filtered", "filtered"), ("sender_blocked", "sender blocked")):
+                        ("filtered", "filtered"), ("sender_blocked", "sender blocked"), ("team", "team")):
         old, new = getattr(before, name), getattr(after, name)
         if old != new:
             parts.append(f"{label} {_value(old)} → {_value(new)}")
