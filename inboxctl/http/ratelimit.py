@@ -131,12 +131,13 @@ class ServerPacedBucket(TokenBucket):
       network without a 429, while keeping 97 % of the limit. ``ceiling`` (``--rate``) only lowers it.
     * **Before the first answer**: ``start`` requests per second (the smallest plan's limit, so that
       a Free account is never overrun while the first headers are on their way).
-    * **Sharing the window** (another process or app with the same token): the window holds
-      ``max - remaining`` requests; those not ours (ours: the answers of the last interval that were
-      not 429s, which the server does not count) belong to someone else, and the pace becomes
-      ``share * (max - theirs) / interval``. A difference within our own headroom is noise (requests
-      in flight, the edges of the window) and is ignored, so a lone client keeps its full pace, even
-      after a stray 429.
+    * **Sharing the window** (another process or app with the same token): an accepted request's
+      answer says the window holds ``max - remaining`` requests; those not ours (ours: the answers of
+      the last interval that were not 429s, which the server does not count) belong to someone
+      else, and the pace becomes ``share * (max - theirs) / interval``, never below a tenth of the
+      limit. A difference within our own headroom is noise (requests in flight, the edges of the
+      window) and is ignored. A 429 changes nothing here: the client waits before retrying it, and
+      the next accepted answers tell whether someone else fills the window.
     """
 
     def __init__(self, *, ceiling: float | None = None, start: float = 100 / 10 * 0.97, share: float = 0.97,
@@ -163,7 +164,7 @@ class ServerPacedBucket(TokenBucket):
                 return
             while self._ours and self._ours[0] <= now - self.announced.interval:
                 self._ours.popleft()
-            if limit is not None:  # an answer without the headers keeps the pace
+            if limit is not None and status != 429:  # an answer without the headers keeps the pace
                 available = max(limit.max - self._theirs(limit), limit.max * 0.1)
                 self._set_rate(self._capped(self._share * available / limit.interval))
 

@@ -10,9 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 from inboxctl.backends.base import Backend
+from inboxctl.backends.local.backend import LocalBackend
+from inboxctl.backends.local.store import LocalStore
 from inboxctl.backends.hubspot.capabilities import HUBSPOT_CAPABILITIES
 from inboxctl.cli import confirm
 from inboxctl.conversations.bulk import check_supported
+from inboxctl.conversations.model import ConversationQuery
 from inboxctl.errors import UnsupportedError
 
 OPEN = "c.status = 'open' AND c.trashed_at IS NULL AND c.spam = 0 AND c.filtered = 0"
@@ -96,3 +99,11 @@ def test_a_server_that_does_not_list_team_actions_refuses_them_by_name():
     for action in ("assign-team", "unassign-team"):
         with pytest.raises(UnsupportedError, match=action):
             check_supported(hubspot, action)  # type: ignore[arg-type]
+
+
+def test_a_local_database_from_before_team_assignment_gets_its_team_column_on_first_use(tmp_path):
+    store = LocalStore(tmp_path / "old.sqlite3")
+    store.create_schema()  # the schema as it was, without conversations.team_id
+    assert list(LocalBackend(store).list_conversations(ConversationQuery())) == []
+    assert "team_id" in {row[1] for row in store.connection.execute("PRAGMA table_info(conversations)")}
+    store.close()

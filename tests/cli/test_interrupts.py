@@ -12,9 +12,10 @@
   SIGINT at several points; and a server that applies bulk writes but never answers them.
 
 The points are anchored on what the run has visibly done (its signal handlers installed, its
-journal's header, first result, summary; the requests the fake received), plus a delay taken from
-an uninterrupted run measured first, so that each lands in the phase it is named after however
-fast the machine is. The local cases run two at a time (one per core), and the Chatwoot ones, which
+journal's header, first result, size, summary; the requests the fake received), measured on an
+uninterrupted run first (in the transaction: a quarter of its span after the header; the middle and the
+end of the journaling: half and 95 % of its journal's size), so that each lands in the phase it is
+named after however busy the machine is. The local cases run two at a time (one per core), and the Chatwoot ones, which
 mostly wait, alongside them.
 
 Instants too short to hit from outside (a result half journaled, a worker announcing a write while
@@ -222,31 +223,39 @@ class Template:
     trashed_at: dict[int, str | None]  # every conversation's trashed_at before the run
     targets: int                        # what `trash --inbox Support` changes
     phases: dict[str, float]            # when the uninterrupted run reached each mark
+    journal_size: int                   # its journal's size, summary included (the same for every run)
     baseline: LocalRun
 
 
 @dataclass(frozen=True)
 class Point:
-    """Where a signal lands: ``delay`` seconds after the run visibly reached ``anchor``."""
+    """Where a signal lands: ``delay`` seconds after the run visibly reached ``anchor``, or as soon as its
+    journal has ``size`` bytes (what the uninterrupted run's journal had at that point: unlike a time,
+    the same however busy the machine is)."""
 
     name: str
-    anchor: str
-    delay: float
+    anchor: str = ""
+    delay: float = 0.0
+    size: int | None = None
+
+    def reached(self, progress: JournalProgress) -> bool:
+        return progress.size >= self.size if self.size is not None else progress.reached(self.anchor)
 
 
 LOCAL_POINTS = ("startup", "transaction", "journaling-start", "journaling-middle", "journaling-end", "after-summary")
 
 
-def local_points(phases: dict[str, float]) -> dict[str, Point]:
-    transaction = phases["results"] - phases["header"]
-    journaling = phases["summary"] - phases["results"]
+def local_points(template: Template) -> dict[str, Point]:
+    transaction = template.phases["results"] - template.phases["header"]
     return {point.name: point for point in (
-        Point("startup", "handlers", 0.0),                      # handlers just installed: before any journal
-        Point("transaction", "header", transaction * 0.5),      # trashing, before the first result is journaled
-        Point("journaling-start", "results", 0.0),              # the first results are in the journal
-        Point("journaling-middle", "results", journaling * 0.5),
-        Point("journaling-end", "results", journaling * 0.95),  # the last results, the commit
-        Point("after-summary", "summary", 0.0),                 # the report, the exit
+        Point("startup", "handlers"),                           # handlers just installed: before any journal
+        # Trashing, before the first result is journaled: a quarter of the way, so as to stay inside it
+        # even when this run is much faster than the uninterrupted one was.
+        Point("transaction", "header", transaction * 0.25),
+        Point("journaling-start", "results"),                   # the first results are in the journal
+        Point("journaling-middle", size=template.journal_size // 2),
+        Point("journaling-end", size=template.journal_size * 95 // 100),  # the last results, the commit
+        Point("after-summary", "summary"),                      # the report, the exit
     )}
 
 
@@ -270,6 +279,7 @@ class LocalRun:
     not_restored: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     phases: dict[str, float] = field(default_factory=dict)  # when the run reached each mark
     duration: float = 0.0
+    journal_size: int = 0
     error: BaseException | None = None
 
     @property
@@ -340,12 +350,13 @@ def run_local(template_db: Path, template: dict[int, str | None], root: Path, si
         if point is None:
             stopped = Stopped(process, signal.SIGINT, lambda: False, 0.0, on_poll)  # runs to the end
         else:
-            stopped = Stopped(process, signum or signal.SIGINT, lambda: progress.reached(point.anchor), point.delay,
+            stopped = Stopped(process, signum or signal.SIGINT, lambda: point.reached(progress), point.delay,
                               on_poll)
         run.returncode, run.stderr = stopped.returncode, stopped.stderr
         run.signal_after, run.signal_to_exit = stopped.signal_after, stopped.signal_to_exit
         run.marks_at_signal, run.journal_bytes_at_signal = snapshot.get("marks", ()), snapshot.get("size", 0)
         run.phases, run.duration = dict(progress.marks), stopped.ended_at - stopped.started
+        run.journal_size = progress.size
         run.changed_in_db, run.missing_in_db = differences(template, home / "local.sqlite3")
         journal = only_journal(home, "trash")
         if journal is not None:
@@ -377,11 +388,11 @@ def build_template(root: Path) -> Template:
     phases = baseline.phases
     assert set(phases) >= {"handlers", "header", "results", "summary"}, phases
     return Template(database=database, trashed_at=trashed_at, targets=len(baseline.changed_in_db), phases=phases,
-                    baseline=baseline)
+                    journal_size=baseline.journal_size, baseline=baseline)
 
 
 def run_local_cases(template: Template, root: Path) -> dict[tuple[signal.Signals, str], LocalRun]:
-    points = local_points(template.phases)
+    points = local_points(template)
     cases = [(signum, name) for name in LOCAL_POINTS for signum in SIGNALS]
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:  # CPU-bound: one per core

@@ -103,14 +103,16 @@ class ChatwootApi:
         """Every message, oldest first. Chatwoot answers the latest 20 and, with ``before=<id>``, the 20
         before that id (app/finders/message_finder.rb): page back until a page brings nothing older."""
         pages: list[list[dict[str, Any]]] = []
-        params: dict[str, Any] = {}
+        before: int | None = None
         while True:
+            params = {"before": before} if before is not None else {}
             body = self.client.get(self._path(f"/conversations/{display_id}/messages"), params=params) or {}
-            page = [m for m in body.get("payload") or [] if int(m.get("id", 0)) < params.get("before", 2**63)]
+            # Only what is older than asked for: a server ignoring ``before`` would otherwise page forever.
+            page = [m for m in body.get("payload") or [] if before is None or int(m.get("id", 0)) < before]
             if not page:
                 break
             pages.append(page)
-            params = {"before": min(int(m.get("id", 0)) for m in page)}
+            before = min(int(m.get("id", 0)) for m in page)
         return [message for page in reversed(pages) for message in page]
 
     def toggle_status(self, display_id: int, status: str) -> dict[str, Any]:

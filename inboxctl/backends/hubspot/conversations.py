@@ -83,6 +83,10 @@ def unsupported_action(action: str) -> UnsupportedError | None:
         return UnsupportedError(
             "HubSpot's API cannot mark conversations as spam or take them out of spam (its spam flag is read only)",
             hint=f"use HubSpot's inbox for spam, or {TRASH_HINT}")
+    if action in ("assign-team", "unassign-team"):
+        return UnsupportedError("HubSpot's API has no team on a conversation: threads cannot be given to a team",
+                                hint="give them to a user (`inboxctl conv assign --to EMAIL`); HubSpot routes to "
+                                     "teams by its inbox settings")
     if action in ("block-sender", "unblock-sender"):
         return UnsupportedError("HubSpot's API cannot block or unblock senders",
                                 hint=f"block senders in HubSpot's inbox settings; to remove their conversations, "
