@@ -333,6 +333,9 @@ def plan_undo(journal: JournalInfo) -> UndoPlan:
     """Group the journal's changes by the request that reverts them; unchanged and failed ones need nothing."""
     plan = UndoPlan(journal=journal)
     request = journal.request()
+    # Assignees the server changed by itself (Chatwoot auto-assigns a reopened conversation): given
+    # back after every primary revert, so that reverting a team change cannot drop them again.
+    followups: dict[ActionRequest, list[str]] = {}
     for result in journal.results():
         if result.outcome not in ("changed", "unknown") or result.dry_run:
             continue
@@ -346,7 +349,23 @@ def plan_undo(journal: JournalInfo) -> UndoPlan:
                                                     reason=f"not reversible: {inverse}"))
         else:
             plan.groups.setdefault(inverse, []).append(result.id)
+            side_effect = _assignee_side_effect(result)
+            if side_effect is not None:
+                followups.setdefault(side_effect, []).append(result.id)
+    for followup, ids in followups.items():
+        plan.groups.setdefault(followup, []).extend(ids)
     return plan
+
+
+def _assignee_side_effect(result: ActionResult) -> ActionRequest | None:
+    """The request giving back an assignee that an action other than (un)assign changed on the server."""
+    before, after = result.before, result.after
+    if result.action in ("assign", "unassign") or before is None or after is None:
+        return None
+    if (before.assignee or "").casefold() == (after.assignee or "").casefold():
+        return None
+    inverse = _give_back(before.assignee, before.assigned_to_bot, after.assignee)
+    return inverse if isinstance(inverse, ActionRequest) else None
 
 
 def _as_if_applied(result: ActionResult, request: ActionRequest | None) -> ActionResult | None:

@@ -107,3 +107,20 @@ def test_undo_refuses_when_inboxctl_url_points_elsewhere(cw, fake, monkeypatch):
         refused = cw("conv", "undo", "--yes")
         assert refused.exit_code == 1 and "now points at" in refused.stderr
         assert not [r for r in other.requests if r.method != "GET"]
+
+
+def test_undo_of_a_reopen_also_takes_back_the_assignee_chatwoot_picked(cw, fake):
+    """Issue 11 item 3: Chatwoot's auto-assignment gives reopened conversations to an online member;
+    the journal keeps it, and undo closes them and gives them back to nobody."""
+    ids = [str(n) for n in fake.seed_conversations(2, status="resolved")]
+    fake.online = {2}  # bob has Chatwoot open
+    reopened = cw("conv", "reopen", *ids)
+    assert reopened.exit_code == 0, reopened.stderr
+    fake.settle()
+    assert {fake.conversations[int(n)]["assignee_id"] for n in ids} == {2}
+    fake.online = set()
+    undone = cw("conv", "undo", "--yes")
+    assert undone.exit_code == 0, undone.stderr
+    fake.settle()
+    assert [(fake.conversations[int(n)]["status"], fake.conversations[int(n)]["assignee_id"]) for n in ids] == \
+        [("resolved", None)] * 2
