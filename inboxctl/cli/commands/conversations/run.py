@@ -38,6 +38,10 @@ from inboxctl.errors import InboxctlError, PartialFailureError, RefusedError, Us
 
 MAX_FAILURES_SHOWN = 20
 Batch = tuple[ActionRequest, Sequence[str]]
+# How the question names an action whose name is not a plain verb.
+_PROMPT_VERBS = {"assign-team": "Assign a team to", "unassign-team": "Take the team from",
+                 "block-sender": "Block the senders of", "unblock-sender": "Unblock the senders of",
+                 "delete": "Delete permanently"}
 _WARNINGS = {
     "delete": "Deleting permanently cannot be undone, and deletes each conversation's ticket too.",
     "block-sender": "Future e-mails and chats from these senders will be filtered.",
@@ -103,7 +107,8 @@ def confirm(request: ActionRequest, targets: Targets, *, yes: bool, from_stdin: 
         show_targets(request, targets)
         if request.action in _WARNINGS:
             click.echo(_WARNINGS[request.action], err=True)
-    confirm_or_refuse(f"{request.action.capitalize()} {count} conversation{'s' if count != 1 else ''}?", yes=yes)
+    verb = _PROMPT_VERBS.get(request.action, request.action.capitalize())
+    confirm_or_refuse(f"{verb} {count} conversation{'s' if count != 1 else ''}?", yes=yes)
 
 
 def show_targets(request: ActionRequest, targets: Targets) -> None:
