@@ -195,7 +195,7 @@ def report_stop(label: str, stop: BaseException, summary: ActionSummary, *, tota
     why = "Interrupted" if isinstance(stop, KeyboardInterrupt) else "Stopped"
     done = f"{summary.changed} changed, {summary.unchanged} unchanged, {summary.failed} failed"
     if summary.unknown:
-        done += f", {summary.unknown} sent without an answer (outcome unknown)"
+        done += f", {summary.unknown} outcome unknown (about to be sent or sent, no answer yet; undo checks them)"
     click.echo(f"\n{why} after {summary.total} of {total} conversations ({label}): {done}; "
                f"{total - summary.total} not attempted.", err=True)
     _report_undo(summary, journal, undo_hint)
