@@ -124,3 +124,14 @@ def test_undo_of_a_reopen_also_takes_back_the_assignee_chatwoot_picked(cw, fake)
     fake.settle()
     assert [(fake.conversations[int(n)]["status"], fake.conversations[int(n)]["assignee_id"]) for n in ids] == \
         [("resolved", None)] * 2
+
+
+def test_a_comment_needs_no_as_on_chatwoot_the_tokens_user_writes_it(cw, fake, monkeypatch):
+    monkeypatch.delenv("INBOXCTL_USER", raising=False)
+    [number] = fake.seed_conversations(1)
+    commented = cw("conv", "comment", str(number), "--text", "Checked with billing")
+    assert commented.exit_code == 0, commented.stderr
+    notes = [m for m in fake.messages[number] if m.get("private")]
+    assert [n["content"] for n in notes] == ["Checked with billing"]
+    refused = cw("conv", "comment", str(number), "--text", "Again", "--as", "carol@acme.example")
+    assert refused.exit_code == 3 and "not as carol@acme.example" in refused.stderr

@@ -169,8 +169,9 @@ def delete(app: AppContext, args: ActionArgs, permanent: bool) -> None:
 
 
 @click.command("comment", help=_doc(
-    "Add an internal comment (a note only your team sees, F57) to conversations. The author is you "
-    "(--as, else $INBOXCTL_USER). Comments cannot be undone.",
+    "Add an internal comment (a note only your team sees) to conversations. The author is you (--as, "
+    "else $INBOXCTL_USER) on the local backend; Chatwoot and HubSpot write it as the API token's user or "
+    "app, so there --as may only name that user. Comments cannot be undone.",
     "  inboxctl conv comment 42 --text 'Waiting on the refund from billing'\n"
     "  inboxctl conv comment --inbox Sales --older-than 60d --text 'Stale: closing soon' --yes"))
 @click.option("--text", required=True, metavar="TEXT", help="The comment.")
@@ -179,7 +180,8 @@ def delete(app: AppContext, args: ActionArgs, permanent: bool) -> None:
 def comment(app: AppContext, args: ActionArgs, text: str) -> None:
     if not text.strip():
         raise UsageError("--text is empty")
-    run_action_command(app, args, lambda session: ActionRequest(action="comment", text=text, author=session.me()))
+    run_action_command(app, args,
+                       lambda session: ActionRequest(action="comment", text=text, author=session.comment_author()))
 
 
 COMMANDS = [assign, close, reopen, trash, restore, delete, spam, unspam, block_sender, unblock_sender, comment]

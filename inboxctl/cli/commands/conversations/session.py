@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from typing import Any
 
 from inboxctl.backends.base import Backend, User
 from inboxctl.cli.context import AppContext
-from inboxctl.conversations.filters import FilterSpec, build_query, current_user, resolve_user
+from inboxctl.conversations.filters import CURRENT_USER_ENV, FilterSpec, build_query, current_user, resolve_user
 from inboxctl.conversations.model import ConversationQuery
 
 
@@ -25,6 +26,13 @@ class Session:
 
     def me(self) -> str:
         return current_user(self.as_user, backend_name=self.backend.name, users=self.users)
+
+    def comment_author(self) -> str | None:
+        """Who a comment is from, if the user said (--as, $INBOXCTL_USER) or on the local backend;
+        None lets the server write it as the token's user, which is all Chatwoot and HubSpot can do."""
+        if self.as_user or os.environ.get(CURRENT_USER_ENV) or self.backend.name == "local":
+            return self.me()
+        return None
 
     def user(self, email: str, *, option: str) -> str:
         return resolve_user(email, self.users, option=option, allow_deactivated=False).email
