@@ -168,8 +168,9 @@ def test_search_and_trash_included(hs, fake):
 
 def test_show_lists_messages_and_comments_apart(hs, fake):
     (number,) = fake.add_threads(1, inbox="Sales")
-    # HubSpot makes the token's app the author; the CLI still asks who you are (see the report).
-    ok(hs("conv", "comment", str(number), "--text", "Refund approved by finance", "--as", "alice@acme.example"))
+    named = hs("conv", "comment", str(number), "--text", "Refund approved by finance", "--as", "alice@acme.example")
+    assert named.exit_code == 3 and "HubSpot writes a comment as the app whose token this is" in named.stderr
+    ok(hs("conv", "comment", str(number), "--text", "Refund approved by finance"))  # as the token's app
     shown = ok(hs("conv", "show", str(number), "-o", "json"))
     detail = json.loads(shown.stdout)
     assert detail["inbox"] == "Sales" and detail["messages"][0]["kind"] == "incoming"

@@ -30,21 +30,19 @@ It imports nothing from inboxctl, so the benchmark can use it too.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import random
 import re
-import socket
-import struct
 import threading
 import time
 import zoneinfo
 from collections import Counter
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import BytesIO
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.fake_http import Faults as BaseFaults
+from fakes.fake_http import HttpError, JsonHandler
 
 ACCOUNT_ID = 1
 ADMIN_TOKEN = "cw-admin-token-0f3a9d"
@@ -81,12 +79,6 @@ ACTION_NAMES = {"assign_agent", "assign_team", "remove_assigned_agent", "remove_
 FAULT_KINDS = ("429", "503", "reset")
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status, self.body = status, body
-
-
 @dataclass(frozen=True)
 class Recorded:
     method: str
@@ -96,29 +88,10 @@ class Recorded:
     fault: str | None
 
 
-@dataclass
-class Faults:
-    """A seeded share of requests answered badly: deterministic for a given seed and request order."""
+class Faults(BaseFaults):
+    """Faults in Chatwoot's kinds (see ``fake_http.Faults``)."""
 
-    rate: float = 0.0
     kinds: tuple[str, ...] = FAULT_KINDS
-    seed: int = 0
-    methods: tuple[str, ...] = ("GET", "POST", "PATCH", "PUT", "DELETE")
-    injected: Counter = field(default_factory=Counter)
-
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-        self._lock = threading.Lock()
-
-    def draw(self, method: str) -> tuple[str | None, bool]:
-        """(fault kind or None, whether a reset comes after the write was applied)."""
-        with self._lock:
-            if method not in self.methods or self._random.random() >= self.rate:
-                return None, False
-            kind = self._random.choice(self.kinds)
-            after = kind == "reset" and self._random.random() < 0.5
-            self.injected[kind + ("-after" if after else "")] += 1
-            return kind, after
 
 
 class FakeChatwoot:
@@ -924,18 +897,10 @@ def _update_contact(fake: FakeChatwoot, user: dict[str, Any], query: Any, body: 
 # HTTP
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like a real server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in two writes: without this, delayed ACKs add 40 ms to each answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+class _Handler(JsonHandler):
     def _handle(self) -> None:
         fake: FakeChatwoot = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         body = json.loads(raw) if raw else None
@@ -943,49 +908,18 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.requests.append(Recorded(self.command, parts.path, query, body, fault))
         if fault == "429":
-            return self._send(429, "Retry later\n")  # rack-attack: plain text, no Retry-After
+            return self.send(429, "Retry later\n")  # rack-attack: plain text, no Retry-After
         if fault == "503":
-            return self._send(503, "<html><head><title>503 Service Unavailable</title></head></html>", "text/html")
+            return self.send(503, "<html><head><title>503 Service Unavailable</title></head></html>",
+                             content_type="text/html")
         if fault == "reset" and not after:
-            return self._reset()
+            return self.reset()
         try:
             status, answer = fake.handle(self.command, parts.path, query, dict(self.headers.items()), body)
         except HttpError as error:
             status, answer = error.status, error.body
         if fault == "reset":  # applied, then the answer is lost
-            return self._reset()
-        self._send(status, answer)
+            return self.reset()
+        self.send(status, answer)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def _send(self, status: int, answer: Any, content_type: str | None = None) -> None:
-        if isinstance(answer, str):
-            payload, kind = answer.encode(), content_type or "text/plain; charset=utf-8"
-        else:
-            payload = b"" if answer is None else json.dumps(answer).encode()
-            kind = "application/json; charset=utf-8"
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            self.close_connection = True
-
-    def _reset(self) -> None:
-        """Close with a TCP reset (SO_LINGER 0), and keep the handler from writing to the dead socket."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
-        self.wfile = BytesIO()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):  # the socket may already be reset
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass

@@ -23,24 +23,23 @@ from __future__ import annotations
 
 import base64
 import bisect
-import contextlib
 import hashlib
 import json
 import random
 import re
-import socket
-import struct
 import threading
 import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from io import BytesIO
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from fakes.fake_http import Faults as BaseFaults
+from fakes.fake_http import HttpError, JsonHandler
 
 C = "/conversations/conversations/2026-09"
 OWNERS_PATH = "/crm/owners/2026-09"
@@ -108,12 +107,6 @@ COMMENTS = ["Customer is VIP, handle with care.", "Waiting on engineering.", "Du
 VISITORS = 60
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status, self.body = status, body
-
-
 @dataclass(frozen=True)
 class Recorded:
     method: str
@@ -131,29 +124,10 @@ class Caller:
     app_id: int
 
 
-@dataclass
-class Faults:
-    """A seeded share of requests answered badly: deterministic for a given seed and request order."""
+class Faults(BaseFaults):
+    """Faults in HubSpot's kinds (see ``fake_http.Faults``)."""
 
-    rate: float = 0.0
     kinds: tuple[str, ...] = FAULT_KINDS
-    seed: int = 0
-    methods: tuple[str, ...] = ("GET", "POST", "PATCH", "PUT", "DELETE")
-    injected: Counter = field(default_factory=Counter)
-
-    def __post_init__(self) -> None:
-        self._random = random.Random(self.seed)
-        self._lock = threading.Lock()
-
-    def draw(self, method: str) -> tuple[str | None, bool]:
-        """(fault kind or None, whether a reset comes after the write was applied)."""
-        with self._lock:
-            if method not in self.methods or self._random.random() >= self.rate:
-                return None, False
-            kind = self._random.choice(self.kinds)
-            after = kind == "reset" and self._random.random() < 0.5
-            self.injected[kind + ("-after" if after else "")] += 1
-            return kind, after
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1172,18 +1146,10 @@ def _account(fake: FakeHubSpot, caller: Caller, query: Any, body: Any) -> tuple[
 # HTTP
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like a real server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in two writes: without this, delayed ACKs add 40 ms to each answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+class _Handler(JsonHandler):
     def _handle(self) -> None:
         fake: FakeHubSpot = self.server.fake  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         body = _parse_body(raw)
@@ -1203,9 +1169,10 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append(Recorded(self.command, parts.path, query, None if body is _BAD_JSON else body,
                                           fault, status))
         if status is None:
-            self._reset()
+            self.reset()
         else:
-            self._send(status, answer, headers)
+            self.send(status, answer, headers=headers, content_type="text/html; charset=utf-8",
+                      json_type="application/json;charset=utf-8")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -1216,40 +1183,6 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError as error:  # 401: no app to count the request against, so no rate headers
             return error.status, error.body, {}
 
-    def _send(self, status: int, answer: Any, headers: dict[str, str]) -> None:
-        if isinstance(answer, str):
-            payload, kind = answer.encode(), "text/html; charset=utf-8"
-        else:
-            payload = b"" if answer is None else json.dumps(answer).encode()
-            kind = "application/json;charset=utf-8"
-        try:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            if payload:
-                self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            self.close_connection = True
-
-    def _reset(self) -> None:
-        """Close with a TCP reset (SO_LINGER 0), and keep the handler from writing to the dead socket."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
-        self.wfile = BytesIO()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):  # the socket may already be reset
-            super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def _parse_body(raw: bytes) -> Any:

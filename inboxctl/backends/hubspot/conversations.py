@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 from inboxctl.backends.base import SendingCallback
 from inboxctl.backends.hubspot import configuration
 from inboxctl.backends.hubspot.api import PAGE_SIZE, HubSpotApi
+from inboxctl.conversations.filters import CURRENT_USER_ENV
 from inboxctl.conversations.model import (
     CHANNEL_TYPES,
     ActionRequest,
@@ -568,8 +569,17 @@ class _Action:
                 return f"no HubSpot user {self.request.assignee}"
             if not target.active:
                 return f"{target.email} is deactivated: conversations can only be given to active users"
-        if action == "comment" and not (self.request.text or "").strip():
+        if action == "comment":
+            return self._comment_refusal()
+        return None
+
+    def _comment_refusal(self) -> str | None:
+        if not (self.request.text or "").strip():
             return "a comment needs text"
+        if self.request.author:
+            # The API has no author field: every comment is the token's app's, and naming anyone is a lie.
+            return (f"HubSpot writes a comment as the app whose token this is, not as {self.request.author} (--as or "
+                    f"${CURRENT_USER_ENV}): leave both out to comment as the app")
         return None
 
     def _expected(self, before: ConversationState) -> ConversationState:
