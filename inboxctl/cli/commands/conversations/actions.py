@@ -171,7 +171,7 @@ def delete(app: AppContext, args: ActionArgs, permanent: bool) -> None:
 @click.command("comment", help=_doc(
     "Add an internal comment (a note only your team sees) to conversations. The author is you (--as, "
     "else $INBOXCTL_USER) on the local backend; Chatwoot and HubSpot write it as the API token's user or "
-    "app, so there --as may only name that user. Comments cannot be undone.",
+    "app, so there --as, if given, may only name that user. Comments cannot be undone.",
     "  inboxctl conv comment 42 --text 'Waiting on the refund from billing'\n"
     "  inboxctl conv comment --inbox Sales --older-than 60d --text 'Stale: closing soon' --yes"))
 @click.option("--text", required=True, metavar="TEXT", help="The comment.")

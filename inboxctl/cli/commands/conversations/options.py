@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from inboxctl.conversations.filters import CURRENT_USER_ENV, DEFAULT_LOCAL_USER, VIEWS, FilterSpec
+from inboxctl.cli.completion import complete_channels, complete_inboxes, complete_users
 from inboxctl.cli.output import output_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -17,12 +18,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 FILTER_OPTIONS = [
     click.option("--view", type=click.Choice(list(VIEWS)), help="A view of the web inbox (F50); filters given "
                  "explicitly win over the view's."),
-    click.option("--inbox", metavar="NAME", help="Only this inbox."),
+    click.option("--inbox", metavar="NAME", shell_complete=complete_inboxes, help="Only this inbox."),
     click.option("--status", type=click.Choice(["open", "closed"]), help="Only open or only closed conversations."),
-    click.option("--channel", metavar="TYPE|NAME",
+    click.option("--channel", metavar="TYPE|NAME", shell_complete=complete_channels,
                  help="A channel type (email, chat, messenger, form, whatsapp, calling) "
                       "or a channel's name or address."),
-    click.option("--assignee", metavar="EMAIL", help="Assigned to this user (case-insensitive)."),
+    click.option("--assignee", metavar="EMAIL", shell_complete=complete_users,
+                 help="Assigned to this user (case-insensitive)."),
     click.option("--unassigned", is_flag=True, help="Assigned to nobody (no user, no bot)."),
     click.option("--include-deactivated", is_flag=True,
                  help="Allow --assignee to name a deactivated or removed user."),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from typing import Any
 
 from inboxctl.backends.base import Backend, User
 from inboxctl.cli.context import AppContext
-from inboxctl.conversations.filters import CURRENT_USER_ENV, FilterSpec, build_query, current_user, resolve_user
+from inboxctl.conversations.filters import FilterSpec, build_query, current_user, resolve_user
 from inboxctl.conversations.model import ConversationQuery
 
 
@@ -28,9 +27,10 @@ class Session:
         return current_user(self.as_user, backend_name=self.backend.name, users=self.users)
 
     def comment_author(self) -> str | None:
-        """Who a comment is from, if the user said (--as, $INBOXCTL_USER) or on the local backend;
-        None lets the server write it as the token's user, which is all Chatwoot and HubSpot can do."""
-        if self.as_user or os.environ.get(CURRENT_USER_ENV) or self.backend.name == "local":
+        """Who a comment is from: on the local backend you (--as, $INBOXCTL_USER); elsewhere the server
+        writes it as the token's user or app, and only an explicit --as is checked against that (a
+        global $INBOXCTL_USER, set for "mine", must not block every comment)."""
+        if self.backend.name == "local" or self.as_user:
             return self.me()
         return None
 
