@@ -13,8 +13,10 @@ No rate is configured in inboxctl: the client paces itself from the headers.
 Each scenario runs three phases the way the CLI does (the bulk runner with ``--concurrency 4``, a
 journal, then undo from that journal): close every open thread of the inbox, trash them, undo the
 trash. It prints, per phase and side by side: requests sent, the limit, the rate achieved as a
-fraction of the limit, 429s received (from the window and injected), threads changed, threads
-written twice, threads missed.
+fraction of the limit, 429s received from the window (pacing too fast) and injected as faults,
+threads changed, threads written twice, threads missed. Faults are the fake's kinds drawn evenly:
+429, 502, 503, 423 (HubSpot asks for at least 2 s before a retry) and connection resets, half of
+the resets after the write was applied.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from inboxctl.conversations.bulk import BulkOptions, run_bulk  # noqa: E402
 from inboxctl.conversations.journal import JournalWriter, plan_undo, read_journal  # noqa: E402
 from inboxctl.conversations.model import ActionRequest, ConversationQuery  # noqa: E402
 
-HEADER = ("phase", "faults", "requests", "limit", "seconds", "req/s", "of limit", "429s", "changed", "written twice",
-          "missed")
+HEADER = ("phase", "faults", "requests", "limit", "seconds", "req/s", "of limit", "429 window", "429 injected",
+          "changed", "written twice", "missed")
 FAST_RETRIES = {"backoff_base": 0.05, "backoff_cap": 1.0, "max_attempts": 8}
 
 
@@ -50,17 +52,20 @@ class Phase:
         self.fake = fake
         self.requests = len(fake.requests)
         self.throttled = sum(fake.throttled.values())
+        self.injected = fake.faults.injected["429"]
         self.writes = Counter(fake.writes)
         self.started = time.monotonic()
 
     def row(self, name: str, faults: float, changed: int, missed: int, limit: float) -> tuple[str, ...]:
         seconds = time.monotonic() - self.started
         requests = len(self.fake.requests) - self.requests
-        throttled = sum(self.fake.throttled.values()) - self.throttled
+        injected = self.fake.faults.injected["429"] - self.injected
+        throttled = sum(self.fake.throttled.values()) - self.throttled - injected  # the window's own 429s
         twice = sum(1 for thread, writes in self.fake.writes.items() if writes - self.writes[thread] > 1)
         rate = requests / seconds
         return (name, f"{faults:.0%}", str(requests), f"{limit:g}/s", f"{seconds:.1f}", f"{rate:.1f}",
-                f"{rate / limit:.1%}", str(throttled), str(changed), str(twice), str(missed))
+                f"{rate / limit:.1%}", f"{throttled} ({throttled / requests:.1%})", str(injected), str(changed),
+                str(twice), str(missed))
 
 
 def journaled(backend: HubSpotBackend, request: ActionRequest, ids: list[str], known: dict | None,

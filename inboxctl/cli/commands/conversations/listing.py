@@ -31,6 +31,10 @@ def list_(app: AppContext, filters: FilterSpec, as_user: str | None, sort: str, 
     trash show what they say. Any filter given explicitly wins over the view's.
     "mine" is --as, else $INBOXCTL_USER, else alice@acme.example on the local backend.
 
+    Servers filter what they can and inboxctl the rest, with the same result. Chatwoot filters
+    status, inbox, assignee type and message text; HubSpot filters inbox, status and trash (newest
+    first reads every page before printing; --sort oldest streams). See the README per server.
+
     \b
     Examples:
       inboxctl conv list --view unassigned
