@@ -2,8 +2,8 @@
 
 The machine-readable form (``Plan.to_dict``) is versioned by ``PLAN_FORMAT_VERSION`` and
 documented in the README; ``apply PLANFILE`` reads it back with ``Plan.from_dict``. Fields added
-since version 1 first appeared (``verify_only``, ``unmanaged``) are optional on reading, so plans
-saved before them still load and older readers can ignore them.
+since version 1 first appeared (``verify_only``, ``unmanaged``, ``targets``) are optional on reading,
+so plans saved before them still load and older readers can ignore them.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ class Plan:
     # differences for a person to fix in the server's own settings, and apply refuses them.
     verify_only: bool = False
     unmanaged: list[UnmanagedSettings] = field(default_factory=list)
+    # The inboxes a targeted run (--inbox) was restricted to; empty: every inbox of the definitions.
+    targets: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """No real difference. Unmanaged settings are not differences: nothing says they differ."""
@@ -99,7 +101,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {"format_version": PLAN_FORMAT_VERSION, "server": self.server, "fingerprint": self.fingerprint,
                 "summary": self.counts(), "notes": self.notes, "verify_only": self.verify_only,
-                "unmanaged": [group.to_dict() for group in self.unmanaged],
+                "unmanaged": [group.to_dict() for group in self.unmanaged], "targets": self.targets,
                 "changes": [change.to_dict() for change in self.changes]}
 
     @classmethod
@@ -110,4 +112,5 @@ class Plan:
         return cls(changes=[ResourceChange.from_dict(change) for change in data["changes"]],
                    server=data["server"], fingerprint=data["fingerprint"], notes=list(data.get("notes", [])),
                    verify_only=bool(data.get("verify_only", False)),
-                   unmanaged=[UnmanagedSettings(**group) for group in data.get("unmanaged", [])])
+                   unmanaged=[UnmanagedSettings(**group) for group in data.get("unmanaged", [])],
+                   targets=list(data.get("targets", [])))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from inboxctl.backends.base import Backend, LiveInbox
+from inboxctl.backends.base import Backend, Directory, LiveInbox
+from inboxctl.definitions.formats import did_you_mean
 from inboxctl.definitions.model import InboxDefinition, Problem
-from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError, UnsupportedError
+from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError, UnsupportedError, UsageError
 from inboxctl.planner.diff import fingerprint, plan_changes
 from inboxctl.planner.plan import CREATE, DELETE, INBOX, Plan, ResourceChange
 from inboxctl.planner.resolve import resolve_names
@@ -16,26 +18,90 @@ from inboxctl.planner.verify import by_hand, plan_verification, unmanaged_settin
 DEFAULT_MAX_DELETES = 1
 
 
+@dataclass
+class SeenNames:
+    """Names the server showed while a plan was made: the CLI keeps them for shell completion,
+    so that completing them never has to ask the server."""
+
+    inboxes: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)  # addresses, chat names, pages, forms, numbers
+    users: list[str] = field(default_factory=list)  # e-mail addresses of active users
+
+    def record(self, live: list[LiveInbox], directory: Directory) -> None:
+        self.inboxes = sorted({inbox.definition.name for inbox in live}, key=str.lower)
+        self.channels = sorted({channel.key for inbox in live for channel in inbox.definition.channels},
+                               key=str.lower)
+        self.users = sorted({user.email for user in directory.users if user.active})
+
+
+def refuse_prune_with_targets(prune: bool, targets: Sequence[str]) -> None:
+    """A targeted run cannot tell an inbox removed from the definitions from one merely left out of it."""
+    if prune and targets:
+        raise UsageError("--prune cannot be combined with --inbox: a targeted run never deletes inboxes",
+                         hint="run without --inbox to plan deletions of inboxes that have no definition")
+
+
+def select_targets(inboxes: list[InboxDefinition], targets: Sequence[str], *,
+                   prune: bool = False) -> list[InboxDefinition]:
+    """The definitions a targeted run (``--inbox``) works on: those named, in the definitions' order.
+
+    Every name must have a definition. A targeted run never deletes an inbox: --prune is refused."""
+    refuse_prune_with_targets(prune, targets)
+    if not targets:
+        return inboxes
+    by_name = {inbox.name.lower(): inbox for inbox in inboxes}
+    missing = [name for name in targets if name.lower() not in by_name]
+    if missing:
+        defined = sorted((inbox.name for inbox in inboxes), key=str.lower)
+        suggestion = did_you_mean(missing[0], defined)
+        raise UsageError(f"--inbox {missing[0]!r}: no inbox of that name in the definitions given"
+                         + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                         hint=f'did you mean "{suggestion}"?' if suggestion
+                         else "defined: " + (", ".join(defined) or "none"))
+    wanted = {name.lower() for name in targets}
+    return [inbox for inbox in inboxes if inbox.name.lower() in wanted]
+
+
+def _targeted(live: list[LiveInbox], selected: list[InboxDefinition], targets: Sequence[str]) -> list[LiveInbox]:
+    """The live inboxes a run compares: all of them, or only the targeted ones (so that nothing is said
+    about the others, managed or not)."""
+    if not targets:
+        return live
+    wanted = {inbox.name.lower() for inbox in selected}
+    return [inbox for inbox in live if inbox.definition.name.lower() in wanted]
+
+
 def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool = False,
-              max_deletes: int = DEFAULT_MAX_DELETES) -> Plan:
-    """Resolve names, check what the server can manage, diff, and check the delete budget."""
+              max_deletes: int = DEFAULT_MAX_DELETES, targets: Sequence[str] = (),
+              seen: SeenNames | None = None) -> Plan:
+    """Resolve names, check what the server can manage, diff, and check the delete budget.
+
+    ``targets``: restrict the plan to these inboxes (``--inbox``); the others are neither compared
+    nor mentioned. ``seen``: filled with the names the server showed (for shell completion)."""
+    selected = select_targets(inboxes, targets, prune=prune)
     if not backend.capabilities.manages_inboxes:
-        return make_verification_plan(backend, inboxes)
-    problems = _capability_problems(backend, inboxes)
-    problems += resolve_names(inboxes, backend.directory(), backend.capabilities.server)
+        return make_verification_plan(backend, inboxes, targets=targets, seen=seen)
+    problems = _capability_problems(backend, selected)
+    directory = backend.directory()
+    problems += resolve_names(selected, directory, backend.capabilities.server)
     live = backend.read_inboxes()
-    problems += _channels_held_elsewhere(inboxes, live)
+    if seen is not None:
+        seen.record(live, directory)
+    problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
     if problems:
         raise PlanError(problems)
-    changes, notes = plan_changes(inboxes, live, prune=prune)
+    changes, notes = plan_changes(selected, _targeted(live, selected, targets), prune=prune)
     for change in changes:
         if change.action == DELETE:
             change.warnings = backend.consequences(change)
     check_delete_budget(changes, max_deletes)
-    return Plan(changes=changes, server=backend.capabilities.server, fingerprint=fingerprint(live), notes=notes)
+    # The fingerprint covers every inbox, targeted or not: a saved plan is refused if anything changed.
+    return Plan(changes=changes, server=backend.capabilities.server, fingerprint=fingerprint(live), notes=notes,
+                targets=[inbox.name for inbox in selected] if targets else [])
 
 
-def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition]) -> Plan:
+def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition], *, targets: Sequence[str] = (),
+                           seen: SeenNames | None = None) -> Plan:
     """The plan for a server whose API cannot write inbox configuration (HubSpot): names resolved,
     inboxes and channels checked, and what the server can neither read nor check named per inbox.
 
@@ -44,15 +110,20 @@ def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition]) -> 
     an ownership marker), so --prune and --max-deletes have nothing to act on.
     """
     server = backend.capabilities.server
-    unmanaged = [group for inbox in inboxes for group in unmanaged_settings(inbox, backend.unsupported_settings(inbox))]
-    problems = resolve_names(inboxes, backend.directory(), server, check_channel_sources=False)
+    selected = select_targets(inboxes, targets)
+    unmanaged = [group for inbox in selected
+                 for group in unmanaged_settings(inbox, backend.unsupported_settings(inbox))]
+    directory = backend.directory()
+    problems = resolve_names(selected, directory, server, check_channel_sources=False)
     live = backend.read_inboxes()
-    problems += _channels_held_elsewhere(inboxes, live)
+    if seen is not None:
+        seen.record(live, directory)
+    problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
     if problems:
         raise PlanError(problems)
-    changes, notes = plan_verification(inboxes, live, backend.capabilities.supports)
+    changes, notes = plan_verification(selected, _targeted(live, selected, targets), backend.capabilities.supports)
     return Plan(changes=changes, server=server, fingerprint=fingerprint(live), notes=notes, verify_only=True,
-                unmanaged=unmanaged)
+                unmanaged=unmanaged, targets=[inbox.name for inbox in selected] if targets else [])
 
 
 def refuse_changes_by_hand(backend: Backend, plan: Plan) -> None:
@@ -74,18 +145,24 @@ def _capability_problems(backend: Backend, inboxes: list[InboxDefinition]) -> li
             for inbox in inboxes for problem in backend.unsupported_settings(inbox)]
 
 
-def _channels_held_elsewhere(inboxes: list[InboxDefinition], live: list[LiveInbox]) -> list[Problem]:
-    """A channel wanted in one inbox but connected to an inbox these definitions do not cover (F10, F12)."""
-    defined = {inbox.name.lower() for inbox in inboxes}
+def _channels_held_elsewhere(inboxes: list[InboxDefinition], live: list[LiveInbox], *,
+                             also_defined: Collection[str] = ()) -> list[Problem]:
+    """A channel wanted in one inbox but connected to an inbox this run does not cover (F10, F12).
+
+    ``also_defined``: inboxes that have a definition but were left out of a targeted run."""
+    covered = {inbox.name.lower() for inbox in inboxes}
+    left_out = {name.lower() for name in also_defined} - covered
     holder = {channel.ident: inbox.definition.name for inbox in live for channel in inbox.definition.channels
-              if inbox.definition.name.lower() not in defined}
+              if inbox.definition.name.lower() not in covered}
     problems = []
     for inbox in inboxes:
         for channel in inbox.channels:
             if channel.ident in holder:
-                problems.append(inbox.problem(
-                    inbox.channel_path(channel), f"{channel.label} is connected to inbox {holder[channel.ident]!r}",
-                    f"disconnect it from {holder[channel.ident]!r} first, or add that inbox's definition"))
+                other = holder[channel.ident]
+                fix = (f"add --inbox {other!r} to move it in the same run" if other.lower() in left_out
+                       else f"disconnect it from {other!r} first, or add that inbox's definition")
+                problems.append(inbox.problem(inbox.channel_path(channel),
+                                              f"{channel.label} is connected to inbox {other!r}", fix))
     return problems
 
 
@@ -122,15 +199,60 @@ def check_fresh(backend: Backend, plan: Plan) -> None:
                              hint="run plan again and review the new plan")
 
 
+APPLY_FORMAT_VERSION = 1  # of ``ApplyReport.to_dict`` (``apply -o json``), documented in the README
+APPLIED, FAILED, SKIPPED = "applied", "failed", "skipped"
+DRY_RUN_REASON = "dry run: nothing was changed"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What became of one planned change."""
+
+    change: ResourceChange
+    outcome: str  # applied | failed | skipped
+    reason: str | None = None  # failed: the server's reason; skipped: why it was not attempted
+
+    def to_dict(self) -> dict[str, Any]:
+        change = self.change
+        return {"action": change.action, "kind": change.kind, "inbox": change.inbox,
+                "channel_type": change.channel_type, "channel_key": change.channel_key,
+                "address": change.address, "outcome": self.outcome, "reason": self.reason}
+
+
 @dataclass
 class ApplyReport:
     applied: list[ResourceChange] = field(default_factory=list)
     failed: list[tuple[ResourceChange, str]] = field(default_factory=list)
     skipped: list[ResourceChange] = field(default_factory=list)  # depended on a change that failed
+    results: list[StepResult] = field(default_factory=list)  # one per change, in the order they were applied
 
     @property
     def complete(self) -> bool:
         return not self.failed and not self.skipped
+
+    def record(self, change: ResourceChange, outcome: str, reason: str | None) -> None:
+        if outcome == APPLIED:
+            self.applied.append(change)
+        elif outcome == SKIPPED:
+            self.skipped.append(change)
+        else:
+            self.failed.append((change, reason or ""))
+        self.results.append(StepResult(change, outcome, reason))
+
+    @classmethod
+    def dry_run(cls, plan: Plan) -> ApplyReport:
+        """What a dry run reports: every change skipped, nothing written."""
+        report = cls()
+        for change in plan.changes:
+            report.record(change, SKIPPED, DRY_RUN_REASON)
+        return report
+
+    def to_dict(self, plan: Plan, *, dry_run: bool = False) -> dict[str, Any]:
+        """The machine-readable result (``apply -o json``), versioned by ``APPLY_FORMAT_VERSION``."""
+        return {"format_version": APPLY_FORMAT_VERSION, "server": plan.server, "dry_run": dry_run,
+                "targets": plan.targets, "complete": self.complete,
+                "summary": {APPLIED: len(self.applied), FAILED: len(self.failed), SKIPPED: len(self.skipped)},
+                "results": [result.to_dict() for result in self.results]}
 
 
 StepCallback = Callable[[ResourceChange, str, str | None], None]  # change, "applied|failed|skipped", reason
@@ -144,14 +266,9 @@ def apply_plan(backend: Backend, plan: Plan, *, on_step: StepCallback | None = N
     broken_inboxes: set[str] = set()
     for change in plan.changes:
         outcome, reason = _apply_one(backend, change, broken_inboxes)
-        if outcome == "applied":
-            report.applied.append(change)
-        elif outcome == "skipped":
-            report.skipped.append(change)
-        else:
-            report.failed.append((change, reason or ""))
-            if change.kind == INBOX and change.action == CREATE:
-                broken_inboxes.add(change.inbox.lower())
+        report.record(change, outcome, reason)
+        if outcome == FAILED and change.kind == INBOX and change.action == CREATE:
+            broken_inboxes.add(change.inbox.lower())
         if on_step:
             on_step(change, outcome, reason)
     return report
@@ -159,9 +276,9 @@ def apply_plan(backend: Backend, plan: Plan, *, on_step: StepCallback | None = N
 
 def _apply_one(backend: Backend, change: ResourceChange, broken_inboxes: set[str]) -> tuple[str, str | None]:
     if change.inbox.lower() in broken_inboxes:
-        return "skipped", "its inbox could not be created"
+        return SKIPPED, "its inbox could not be created"
     try:
         backend.apply_change(change)
     except BackendError as error:
-        return "failed", error.message
-    return "applied", None
+        return FAILED, error.message
+    return APPLIED, None
