@@ -42,9 +42,9 @@ def by_hand_line(change: ResourceChange) -> str:
     return click.style(f"{symbol} {by_hand(change)}", fg=colour, bold=True)
 
 
-def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
-    """One inbox's settings the server can neither read nor write, one line per table, in file order:
-    ``routing: mode, fallback``, ``channel.chat: color, heading.mode``."""
+def unmanaged_tables(group: UnmanagedSettings) -> list[tuple[str, list[str]]]:
+    """One inbox's settings the server can neither read nor write, by table, in file order:
+    ``("routing", ["mode", "fallback"])``, ``("channel.chat", ["color", "heading.mode"])``."""
     tables: dict[str, list[str]] = {}
     for setting in group.settings:
         table, _, key = setting.partition(".")
@@ -52,9 +52,13 @@ def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
             kind, _, key = key.partition(".")
             table = f"channel.{kind}"
         tables.setdefault(table, []).append(key or "(the whole table)")
+    return sorted(tables.items(), key=lambda item: _table_order(item[0]))
+
+
+def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
+    """One line per table: ``routing: mode, fallback``, ``channel.chat: color, heading.mode``."""
     title = click.style(f'= inbox "{group.inbox}": {group.reason}', fg="cyan", bold=True)
-    ordered = sorted(tables.items(), key=lambda item: _table_order(item[0]))
-    return [title] + [line for table, keys in ordered for line in _wrapped(f"{table}: ", keys)]
+    return [title] + [line for table, keys in unmanaged_tables(group) for line in _wrapped(f"{table}: ", keys)]
 
 
 def _table_order(table: str) -> int:
@@ -67,6 +71,12 @@ def _wrapped(label: str, keys: list[str], width: int = 100) -> list[str]:
     return text.splitlines()
 
 
+def targets_line(targets: list[str]) -> str:
+    inboxes = ", ".join(f'"{name}"' for name in targets)
+    return click.style(f"Targeted (--inbox): only inbox{'es' if len(targets) > 1 else ''} {inboxes}; "
+                       "the others were not compared.", fg="cyan")
+
+
 def render_plan(plan: Plan) -> str:
     lines: list[str] = []
     if plan.verify_only:
@@ -77,6 +87,8 @@ def render_plan(plan: Plan) -> str:
     for group in plan.unmanaged:
         lines += unmanaged_lines(group) + [""]
     lines += [f"note: {note}" for note in plan.notes]
+    if plan.targets:
+        lines.append(targets_line(plan.targets))
     lines.append(click.style(plan.summary(), bold=True))
     return "\n".join(lines)
 

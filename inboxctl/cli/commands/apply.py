@@ -7,14 +7,20 @@ from pathlib import Path
 
 import click
 
+from inboxctl.backends.base import Backend
+from inboxctl.cli.annotations import GITHUB, echo_warning_annotations, format_option, problems_reported_as
+from inboxctl.cli.completion import remember_names
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext, pass_app
-from inboxctl.cli.options import max_deletes_option, paths_argument, prune_option
+from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
 from inboxctl.cli.render_plan import render_plan
+from inboxctl.cli.targets import inbox_targets_option
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import PartialFailureError, UsageError
 from inboxctl.planner.plan import Plan, ResourceChange
-from inboxctl.planner.service import ApplyReport, apply_plan, check_saved_plan, make_plan, refuse_changes_by_hand
+from inboxctl.planner.service import (
+    ApplyReport, SeenNames, apply_plan, check_saved_plan, make_plan, refuse_changes_by_hand,
+    refuse_prune_with_targets)
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
@@ -35,6 +41,25 @@ def _report_step(change: ResourceChange, outcome: str, reason: str | None) -> No
     click.echo(f"{marks[outcome]} {change.action} {change.address}{detail if outcome != 'applied' else ''}", err=True)
 
 
+def _echo_json(report: ApplyReport, the_plan: Plan, *, dry_run: bool = False) -> None:
+    click.echo(json.dumps(report.to_dict(the_plan, dry_run=dry_run), indent=2, ensure_ascii=False))
+
+
+def _plan_to_apply(app: AppContext, backend: Backend, paths: tuple[str, ...], *, targets: tuple[str, ...],
+                   prune: bool, max_deletes: int) -> Plan:
+    if _is_plan_file(paths):
+        the_plan = _load_plan_file(paths[0])
+        if the_plan.server != backend.capabilities.server:
+            raise UsageError(f"this plan was made against {the_plan.server}, not {backend.capabilities.server}")
+        check_saved_plan(backend, the_plan, max_deletes=max_deletes)
+        return the_plan
+    seen = SeenNames()
+    the_plan = make_plan(backend, load_definitions(paths), prune=prune, max_deletes=max_deletes, targets=targets,
+                         seen=seen)
+    remember_names(app.profile(), inboxes=seen.inboxes, users=seen.users, channels=seen.channels)
+    return the_plan
+
+
 def _finish(report: ApplyReport) -> None:
     summary = f"Applied {len(report.applied)} change{'s' if len(report.applied) != 1 else ''}"
     if report.complete:
@@ -46,17 +71,26 @@ def _finish(report: ApplyReport) -> None:
 
 @click.command()
 @paths_argument
+@inbox_targets_option
 @prune_option
 @max_deletes_option
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and change nothing.")
+@output_option("text", "json")
+@format_option
 @pass_app
-def apply(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int, yes: bool, dry_run: bool) -> None:
+def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], prune: bool, max_deletes: int,
+          yes: bool, dry_run: bool, output: str, problem_format: str) -> None:
     """Make the server match the definitions, after showing the plan.
 
     PATHS are definition files or directories, or a single plan saved with
     `inboxctl plan --out`; a saved plan is refused if the server changed since.
     Asks for confirmation on a terminal; with no terminal, --yes is required.
+    With --inbox, only those inboxes are planned and applied (not with --prune).
+
+    `-o json` prints one result per change on stdout (applied, failed with the
+    server's reason, or skipped), versioned by format_version; the plan and the
+    progress then go to stderr.
 
     On HubSpot, whose API cannot write inbox settings, apply writes nothing: it exits 0
     with "No changes" when HubSpot has every inbox and channel of the definitions, and
@@ -66,23 +100,33 @@ def apply(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int
     Examples:
       inboxctl apply configs/               # shows the plan, then asks
       inboxctl apply configs/ --yes         # in CI
+      inboxctl apply configs/ --yes -o json > apply.json
       inboxctl apply plan.json --yes        # exactly what was reviewed
+      inboxctl apply configs/ --inbox Support --yes
       inboxctl apply configs/ --prune --max-deletes 2
     """
+    refuse_prune_with_targets(prune, targets)
+    if targets and _is_plan_file(paths):
+        raise UsageError("--inbox selects inboxes of definitions: a saved plan is applied whole, as it was reviewed",
+                         hint=f"save a targeted plan with `inboxctl plan DEFINITIONS --inbox {targets[0]} --out "
+                              "plan.json` and apply that")
     backend = app.backend()
-    if _is_plan_file(paths):
-        the_plan = _load_plan_file(paths[0])
-        if the_plan.server != backend.capabilities.server:
-            raise UsageError(f"this plan was made against {the_plan.server}, not {backend.capabilities.server}")
-        check_saved_plan(backend, the_plan, max_deletes=max_deletes)
-    else:
-        the_plan = make_plan(backend, load_definitions(paths), prune=prune, max_deletes=max_deletes)
-    click.echo(render_plan(the_plan))
+    with problems_reported_as(problem_format, command="apply"):
+        the_plan = _plan_to_apply(app, backend, paths, targets=targets, prune=prune, max_deletes=max_deletes)
+    as_json = output == "json"
+    click.echo(render_plan(the_plan), err=as_json)  # with -o json, stdout holds the result only
+    if problem_format == GITHUB:
+        echo_warning_annotations(the_plan, command="apply")
     # Before the dry run and the question: on HubSpot no answer could make these changes happen.
     refuse_changes_by_hand(backend, the_plan)
     if the_plan.is_empty() or dry_run:
         if dry_run and not the_plan.is_empty():
             click.echo("Dry run: nothing was changed.", err=True)
+        if as_json:
+            _echo_json(ApplyReport.dry_run(the_plan) if dry_run else ApplyReport(), the_plan, dry_run=dry_run)
         return
     confirm_or_refuse(f"Apply these {len(the_plan.changes)} changes to {backend.capabilities.server}?", yes=yes)
-    _finish(apply_plan(backend, the_plan, on_step=_report_step))
+    report = apply_plan(backend, the_plan, on_step=_report_step)
+    if as_json:
+        _echo_json(report, the_plan)
+    _finish(report)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from inboxctl.cli.completion import complete_inboxes, remember_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.definitions.exporter import export_to_directory, select_inboxes
 from inboxctl.definitions.writer import render_new
@@ -14,7 +15,8 @@ from inboxctl.planner.verify import exposed_overlay
 
 
 @click.command()
-@click.option("--inbox", "names", multiple=True, metavar="NAME", help="Export this inbox (repeatable). Default: all.")
+@click.option("--inbox", "names", multiple=True, metavar="NAME", shell_complete=complete_inboxes,
+              help="Export this inbox (repeatable). Default: all.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               help="Write one file per inbox here; existing files are updated in place, comments kept.")
 @pass_app
@@ -36,6 +38,8 @@ def export(app: AppContext, names: tuple[str, ...], directory: Path | None) -> N
     """
     backend = app.backend()
     inboxes = select_inboxes(backend, names)
+    if not names:  # every inbox the server has: worth keeping for the completion of --inbox
+        remember_names(app.profile(), inboxes=[inbox.name for inbox in inboxes])
     if not backend.capabilities.manages_inboxes:
         click.echo(f"note: {backend.capabilities.server}'s API shows only inboxes and their connected channels: "
                    "their other settings cannot be exported", err=True)

@@ -6,30 +6,42 @@ from pathlib import Path
 
 import click
 
+from inboxctl.cli.annotations import GITHUB, echo_warning_annotations, format_option, problems_reported_as
+from inboxctl.cli.completion import remember_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
+from inboxctl.cli.render_markdown import render_plan_markdown
 from inboxctl.cli.render_plan import render_plan, render_plan_json
+from inboxctl.cli.targets import inbox_targets_option
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import ExitCode
-from inboxctl.planner.service import make_plan
+from inboxctl.planner.service import SeenNames, make_plan, refuse_prune_with_targets
+
+RENDERERS = {"text": render_plan, "json": render_plan_json, "markdown": render_plan_markdown}
 
 
 @click.command()
 @paths_argument
+@inbox_targets_option
 @prune_option
 @max_deletes_option
-@output_option("text", "json")
+@output_option("text", "json", "markdown")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True),
               help="Also save the plan as JSON, for `inboxctl apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes pending, 1 on error.")
+@format_option
 @pass_app
-def plan(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int, output: str,
-         out_file: str | None, detailed_exitcode: bool) -> None:
+def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], prune: bool, max_deletes: int,
+         output: str, out_file: str | None, detailed_exitcode: bool, problem_format: str) -> None:
     """Show what `apply` would change on the server, without changing anything.
 
     Names in the definitions are resolved against the server: an unknown user, team,
     pipeline, stage, form or page is an error with the closest match. Settings the
     server cannot manage are errors too, before anything is written.
+
+    With --inbox, only those inboxes are planned (the others are neither compared nor
+    mentioned); it cannot be combined with --prune. `-o markdown` is the plan for a pull
+    request comment: a table per inbox, warnings in bold, within GitHub's comment limit.
 
     On HubSpot, whose API can read but not write inbox settings, the plan checks that
     each inbox exists and each channel is connected to it, and lists every other
@@ -41,11 +53,20 @@ def plan(app: AppContext, paths: tuple[str, ...], prune: bool, max_deletes: int,
       inboxctl plan configs/
       inboxctl plan configs/ --detailed-exitcode     # 0 none, 2 pending, 1 error
       inboxctl plan configs/ -o json --out plan.json
+      inboxctl plan configs/ -o markdown > plan.md   # for a pull request comment
+      inboxctl plan configs/ --inbox Support         # only this inbox
       inboxctl plan configs/ --prune                 # include deletions of removed inboxes
     """
-    inboxes = load_definitions(paths)
-    the_plan = make_plan(app.backend(), inboxes, prune=prune, max_deletes=max_deletes)
-    click.echo(render_plan_json(the_plan) if output == "json" else render_plan(the_plan))
+    refuse_prune_with_targets(prune, targets)
+    seen = SeenNames()
+    with problems_reported_as(problem_format, command="plan"):
+        inboxes = load_definitions(paths)
+        the_plan = make_plan(app.backend(), inboxes, prune=prune, max_deletes=max_deletes, targets=targets,
+                             seen=seen)
+    remember_names(app.profile(), inboxes=seen.inboxes, users=seen.users, channels=seen.channels)
+    click.echo(RENDERERS[output](the_plan), nl=output != "markdown")
+    if problem_format == GITHUB:
+        echo_warning_annotations(the_plan, command="plan")
     if out_file:
         Path(out_file).write_text(render_plan_json(the_plan) + "\n", encoding="utf-8")
         click.echo(f"Plan saved to {out_file}: apply it with `inboxctl apply {out_file}`.", err=True)
