@@ -23,7 +23,9 @@ def inboxctl_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "inboxctl-home"
     monkeypatch.setenv("INBOXCTL_HOME", str(home))
     monkeypatch.setenv("INBOXCTL_CONFIG_DIR", str(tmp_path / "inboxctl-config"))
-    for variable in ("INBOXCTL_PROFILE", "INBOXCTL_URL", "INBOXCTL_TOKEN", "INBOXCTL_USER", "NO_COLOR"):
+    # GITHUB_ACTIONS would switch validate/plan to annotations when the suite itself runs on Actions.
+    for variable in ("INBOXCTL_PROFILE", "INBOXCTL_URL", "INBOXCTL_TOKEN", "INBOXCTL_USER", "NO_COLOR",
+                     "GITHUB_ACTIONS", "GITHUB_WORKSPACE"):
         monkeypatch.delenv(variable, raising=False)
     return home
 

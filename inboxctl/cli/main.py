@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from inboxctl import __version__
+from inboxctl.cli.completion import complete_profiles
 from inboxctl.cli.context import AppContext
 from inboxctl.cli.errors import report_error
 
@@ -61,7 +62,7 @@ def _configure_logging(verbose: int, debug: bool) -> None:
 
 @click.group(cls=InboxctlGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="inboxctl")
-@click.option("--profile", "profile_name", envvar="INBOXCTL_PROFILE", metavar="NAME",
+@click.option("--profile", "profile_name", envvar="INBOXCTL_PROFILE", metavar="NAME", shell_complete=complete_profiles,
               help="Server profile to use (default: the active profile, else 'local'). Env: INBOXCTL_PROFILE.")
 @click.option("-v", "--verbose", count=True, help="Say more about what is happening (on stderr).")
 @click.option("--debug", is_flag=True, help="Log HTTP calls (tokens redacted) and show tracebacks of internal errors.")

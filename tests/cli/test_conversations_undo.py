@@ -188,7 +188,8 @@ def test_undo_refuses_a_journal_recorded_on_another_server(run, db):
     from inboxctl.conversations.journal import JournalWriter
     from inboxctl.conversations.model import ActionRequest, ActionSummary
 
-    writer = JournalWriter.create(server="test-server", action="close", request=ActionRequest(action="close"), backend="chatwoot",
+    writer = JournalWriter.create(
+        server="test-server", action="close", request=ActionRequest(action="close"), backend="chatwoot",
                                   profile="prod", targets="test", total=0)
     writer.finish(ActionSummary())
     result = run("conv", "undo", writer.name, "--yes")

@@ -129,7 +129,8 @@ def test_parallel_chunks_reach_a_batching_backend_whole_and_a_failed_chunk_repor
 
 
 def test_lost_credentials_stop_the_run_and_close_the_journal_as_interrupted():
-    writer = JournalWriter.create(server="test-server", action="close", request=ActionRequest(action="close"), backend="per-call",
+    writer = JournalWriter.create(
+        server="test-server", action="close", request=ActionRequest(action="close"), backend="per-call",
                                   profile="test", targets="test", total=3)
     with pytest.raises(AuthenticationError):
         run_bulk(PerCallServer(), ActionRequest(action="close"), ["1", "99", "3"], journal=writer,

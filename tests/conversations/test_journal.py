@@ -27,7 +27,8 @@ def result(action: str, before: ConversationState | None, after: ConversationSta
 
 
 def write(action: str, results: list[ActionResult], *, undo_of: str | None = None) -> JournalWriter:
-    writer = JournalWriter.create(server="test-server", action=action, request=ActionRequest(action=action) if action != "undo" else None,
+    writer = JournalWriter.create(
+        server="test-server", action=action, request=ActionRequest(action=action) if action != "undo" else None,
                                   backend="local", profile="local", targets="test", total=len(results),
                                   undo_of=undo_of)
     summary = ActionSummary()
@@ -97,7 +98,8 @@ def test_journal_round_trip_and_latest_undoable(tmp_path):
 
 
 def test_an_interrupted_run_has_no_summary_but_its_results_are_there():
-    writer = JournalWriter.create(server="test-server", action="close", request=ActionRequest(action="close"), backend="local",
+    writer = JournalWriter.create(
+        server="test-server", action="close", request=ActionRequest(action="close"), backend="local",
                                   profile="local", targets="test", total=5)
     writer.record(result("close", OPEN, OPEN.with_changes(status="closed")))
     info = find_journal(writer.name)

@@ -101,7 +101,8 @@ def test_a_caller_that_stops_before_the_last_result_rolls_everything_back(backen
     next(results)
     results.close()
     marks = ",".join("?" * len(ids))
-    statuses = {r[0] for r in backend.store.connection.execute(f"SELECT status FROM conversations WHERE id IN ({marks})", ids)}
+    rows = backend.store.connection.execute(f"SELECT status FROM conversations WHERE id IN ({marks})", ids)
+    statuses = {row[0] for row in rows}
     assert statuses == {"open"}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from inboxctl.cli.completion import complete_users
+
 from inboxctl.cli.commands.conversations.options import ActionArgs, action_options
 from inboxctl.cli.commands.conversations.run import run_action_command
 from inboxctl.cli.commands.conversations.session import Session
@@ -51,7 +53,8 @@ def _simple(action: str, summary: str, examples: str, *, scope: dict[str, str] |
     "  inboxctl conv assign 42 --unassign\n"
     "  inboxctl conv assign --inbox Support --status open --team 'Tier 2' --dry-run\n"
     "  inboxctl conv assign 42 --unassign-team"))
-@click.option("--to", "to", metavar="EMAIL", help="The active user to give them to (e-mail, case-insensitive).")
+@click.option("--to", "to", metavar="EMAIL", shell_complete=complete_users,
+              help="The active user to give them to (e-mail, case-insensitive).")
 @click.option("--unassign", is_flag=True, help="Leave them assigned to nobody.")
 @click.option("--team", metavar="NAME", help="The team to give them to (case-insensitive); the assignee stays.")
 @click.option("--unassign-team", is_flag=True, help="Take them out of their team; the assignee stays.")
