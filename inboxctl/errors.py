@@ -3,6 +3,12 @@
 The core raises these; only the CLI layer turns them into messages and exit codes
 (see ``inboxctl.cli.errors``). Every error carries an actionable message: what went
 wrong and, where we know it, how to fix it.
+
+The exit codes are a contract, documented in the README and in ``inboxctl --help``
+(``inboxctl.cli.exit_codes``). What to fix decides the code: the command line (64, which
+includes a name or id it gives that does not exist), the definitions (5, which includes
+names the server does not have), a few items of a run that changes many (3), or nothing
+the user typed (1, 4, 6).
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ class ExitCode(IntEnum):
     OK = 0
     ERROR = 1
     CHANGES_PENDING = 2  # only with --detailed-exitcode
-    PARTIAL_FAILURE = 3
+    PARTIAL_FAILURE = 3  # a run that changes many items: some (or all) of them failed, each says why
     AUTHENTICATION = 4
-    INVALID_DEFINITION = 5
+    INVALID_DEFINITION = 5  # offline (validate) or against the server (plan: unknown names, unsupported settings)
     RATE_LIMITED = 6
-    USAGE = 64
+    USAGE = 64  # the command line: an unknown option, a bad value, or a name or id that does not exist
     INTERRUPTED = 130
 
 
@@ -40,22 +46,31 @@ class UsageError(InboxctlError):
     exit_code = ExitCode.USAGE
 
 
+def _errors_in(problems: list) -> int:
+    """How many of ``problems`` are errors: warnings ride along to be shown with them, not counted."""
+    return sum(1 for problem in problems if getattr(problem, "severity", "error") == "error")
+
+
 class InvalidDefinitionError(InboxctlError):
-    """One or more definition files are invalid; ``problems`` holds every one of them."""
+    """One or more definition files are invalid; ``problems`` holds every one of them (and their warnings)."""
 
     exit_code = ExitCode.INVALID_DEFINITION
 
     def __init__(self, problems: list) -> None:  # list[Problem], kept untyped to avoid an import cycle
-        count = len(problems)
+        count = _errors_in(problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found in the definitions")
         self.problems = problems
 
 
 class PlanError(InboxctlError):
-    """The definitions are valid but cannot be planned against this server (unknown names, capabilities)."""
+    """The definitions are valid but cannot be planned against this server (unknown names, capabilities).
+
+    Exits like an invalid definition: the fix is in the definitions, whoever found the problem."""
+
+    exit_code = ExitCode.INVALID_DEFINITION
 
     def __init__(self, problems: list) -> None:
-        count = len(problems)
+        count = _errors_in(problems)
         super().__init__(f"cannot plan: {count} problem{'s' if count != 1 else ''}")
         self.problems = problems
 
@@ -75,7 +90,11 @@ class BackendError(InboxctlError):
 
 
 class NotFoundError(BackendError):
-    pass
+    """Something the command names (an inbox, a user, a conversation) does not exist: fix the command line.
+
+    Within a run over many items (apply, bulk actions), one item not found is that item's failure (exit 3)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class UnsupportedError(BackendError):

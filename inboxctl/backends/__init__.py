@@ -1,12 +1,18 @@
-"""Backends: one interface (``base.Backend``), one module per server."""
+"""Backends: one interface (``base.Backend``), one module per server.
+
+Each server's module is imported only when a profile opens it: the local backend never loads
+the HTTP client, and neither HTTP backend loads the other.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inboxctl.backends.base import Backend
-from inboxctl.config.profiles import Profile
 from inboxctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from inboxctl.backends.base import Backend
+    from inboxctl.config.profiles import Profile
 
 
 def open_backend(profile: Profile, *, rate: float | None = None) -> Backend:

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from inboxctl.definitions.model import Problem
+from inboxctl.cli.safe_text import terminal_safe, terminal_safe_lines
+from inboxctl.definitions.model import InboxDefinition, Problem, in_reading_order
 from inboxctl.errors import InboxctlError, InvalidDefinitionError, PlanError
 from inboxctl.planner.plan import Plan
 
@@ -75,12 +76,15 @@ def annotation_path(file: str) -> str:
     return absolute.relative_to(root).as_posix()
 
 
-def problem_annotation(problem: Problem, *, command: str, level: str = "error") -> str:
-    """One problem as a workflow command: located when the problem has a place in a file."""
+def problem_annotation(problem: Problem, *, command: str, level: str | None = None) -> str:
+    """One problem as a workflow command (``::error``, or ``::warning`` for a warning): located when the
+    problem has a place in a file."""
+    level = level or problem.severity
     location = problem.location
     message = f"{problem.key}: {problem.message}" if problem.key else problem.message
     if problem.fix:
         message += f"\nfix: {problem.fix}"
+    message = terminal_safe_lines(message)  # names written by anyone end up in the job's log
     title = f"inboxctl {command}" + (f": {problem.key}" if problem.key else "")
     return workflow_command(level, message, file=annotation_path(location.file) if location else None,
                             line=location.line if location else None, col=location.column if location else None,
@@ -96,8 +100,20 @@ def echo_warning_annotations(plan: Plan, *, command: str) -> None:
     """What a change would take with it (conversations deleted with an inbox), as warnings on the run."""
     for change in plan.changes:
         for warning in change.warnings:
-            click.echo(workflow_command("warning", f"{change.address}: {warning}", title=f"inboxctl {command}"),
-                       err=True)
+            click.echo(workflow_command("warning", terminal_safe(f"{change.address}: {warning}"),
+                                        title=f"inboxctl {command}"), err=True)
+
+
+def echo_definition_warnings(inboxes: list[InboxDefinition], *, problem_format: str, command: str) -> None:
+    """The warnings of valid definitions (a legacy time zone, a deactivated member), in reading order, on stderr:
+    as annotations in the github format, else as ``file:line:column: warning: key: message`` lines."""
+    warnings = in_reading_order([warning for inbox in inboxes for warning in inbox.warnings],
+                                [inbox.source or "" for inbox in inboxes])
+    if problem_format == GITHUB:
+        echo_problem_annotations(warnings, command=command)
+        return
+    for warning in warnings:
+        click.echo(terminal_safe_lines(str(warning)), err=True)
 
 
 class AnnotatedProblemsError(InboxctlError):

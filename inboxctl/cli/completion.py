@@ -27,7 +27,6 @@ import click
 
 from inboxctl.config.paths import data_dir
 from inboxctl.config.profiles import Profile, profile_names, resolve_profile
-from inboxctl.conversations.model import CHANNEL_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -224,4 +223,6 @@ def complete_users(ctx: click.Context, param: click.Parameter, incomplete: str) 
 @silent
 def complete_channels(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Channel types, then channels by name or address."""
+    from inboxctl.conversations.model import CHANNEL_TYPES  # not for plan and apply, which import this module
+
     return [*CHANNEL_TYPES, *server_names(ctx, "channels")]

@@ -24,6 +24,14 @@ def confirm_or_refuse(question: str, *, yes: bool) -> None:
         return
     if not stdin_is_terminal():
         raise RefusedError("refusing to make changes without confirmation: no terminal to ask on",
-                           hint="re-run with --yes to confirm, or --dry-run to only see what would change")
+                           hint=_rerun_hint())
     if not click.confirm(question, default=False, err=True):
         raise RefusedError("cancelled: nothing was changed")
+
+
+def _rerun_hint() -> str:
+    """How to go ahead, naming only the options this command has (``local reset`` has no --dry-run)."""
+    ctx = click.get_current_context(silent=True)
+    names = {name for param in (ctx.command.params if ctx else []) for name in getattr(param, "opts", [])}
+    hint = "re-run with --yes to confirm"
+    return hint + (", or --dry-run to only see what would change" if "--dry-run" in names else "")

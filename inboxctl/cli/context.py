@@ -1,15 +1,19 @@
-"""What every command shares: global options and the lazily opened backend."""
+"""What every command shares: global options and the lazily opened backend.
+
+Imported by every run, so the profile and backend modules are imported only when a command asks
+for a profile or a backend (``validate`` never does).
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import click
 
-from inboxctl.backends import open_backend
-from inboxctl.backends.base import Backend
-from inboxctl.config.profiles import Profile, resolve_profile
+if TYPE_CHECKING:
+    from inboxctl.backends.base import Backend
+    from inboxctl.config.profiles import Profile
 
 
 @dataclass
@@ -26,10 +30,16 @@ class AppContext:
 
     def profile(self) -> Profile:
         """The profile this command uses: --profile/INBOXCTL_PROFILE, else the active one, else local."""
+        from inboxctl.config.profiles import resolve_profile
+
         return resolve_profile(self.profile_name)
 
     def backend(self) -> Backend:
         if self._backend is None:
+            import logging
+
+            from inboxctl.backends import open_backend
+
             profile = self.profile()
             if self.token is not None:
                 profile = replace(profile, token=self.token)

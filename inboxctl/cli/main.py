@@ -1,8 +1,12 @@
-"""The ``inboxctl`` command group: global options, exit codes, and command registration."""
+"""The ``inboxctl`` command group: global options, exit codes, and the commands of the registry.
+
+Start-up time matters here (scripts call inboxctl in loops, completion on every Tab): this module
+imports click and little else. Each command's module is imported only when that command runs, from
+``commands.registry``, and what a command needs is imported by that command.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import Any
@@ -10,9 +14,7 @@ from typing import Any
 import click
 
 from inboxctl import __version__
-from inboxctl.cli.completion import complete_profiles
-from inboxctl.cli.context import AppContext
-from inboxctl.cli.errors import report_error
+from inboxctl.cli.commands.registry import COMMANDS, LazyGroup
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -28,7 +30,7 @@ Exit codes:
 """
 
 
-class InboxctlGroup(click.Group):
+class InboxctlGroup(LazyGroup):
     """A group whose ``main`` maps every error to inboxctl's documented exit codes.
 
     Click would exit 2 on a usage error; inboxctl reserves 2 for "changes pending", so
@@ -45,6 +47,8 @@ class InboxctlGroup(click.Group):
         except BaseException as error:  # noqa: BLE001 - this is the single error boundary
             if isinstance(error, SystemExit):
                 raise
+            from inboxctl.cli.errors import report_error
+
             sys.exit(report_error(error, debug=debug))
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -56,13 +60,22 @@ class InboxctlGroup(click.Group):
 
 
 def _configure_logging(verbose: int, debug: bool) -> None:
+    import logging
+
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
 
 
-@click.group(cls=InboxctlGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+def _complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from inboxctl.cli.completion import complete_profiles
+
+    return complete_profiles(ctx, param, incomplete)
+
+
+@click.group(cls=InboxctlGroup, lazy_commands=COMMANDS, epilog=EXIT_CODES_HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="inboxctl")
-@click.option("--profile", "profile_name", envvar="INBOXCTL_PROFILE", metavar="NAME", shell_complete=complete_profiles,
+@click.option("--profile", "profile_name", envvar="INBOXCTL_PROFILE", metavar="NAME", shell_complete=_complete_profiles,
               help="Server profile to use (default: the active profile, else 'local'). Env: INBOXCTL_PROFILE.")
 @click.option("-v", "--verbose", count=True, help="Say more about what is happening (on stderr).")
 @click.option("--debug", is_flag=True, help="Log HTTP calls (tokens redacted) and show tracebacks of internal errors.")
@@ -80,6 +93,8 @@ def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool,
       inboxctl conv list --inbox Support --status open -o json
       inboxctl conv close --inbox Support --older-than 30d --dry-run
     """
+    from inboxctl.cli.context import AppContext  # not for --help and --version, which stop before this
+
     _configure_logging(verbose, debug)
     no_color = no_color or bool(os.environ.get("NO_COLOR"))  # no-color.org: any non-empty value
     app = AppContext(profile_name=profile_name, verbose=verbose, debug=debug, color=False if no_color else None)
@@ -87,16 +102,6 @@ def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool,
         ctx.color = False
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-def _register_commands() -> None:
-    from inboxctl.cli.commands import registry
-
-    for command in registry.all_commands():
-        cli.add_command(command)
-
-
-_register_commands()
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ aligned table buffers, and only up to ``TABLE_BLOCK`` rows at a time.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -18,10 +17,13 @@ from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
 import click
-from tabulate import tabulate
+
+from inboxctl.cli.safe_text import json_safe, terminal_safe
 
 FORMATS: tuple[str, ...] = ("table", "json", "jsonl", "csv", "ids")
 TABLE_BLOCK = 1000
+# json.dumps(row, ensure_ascii=False) without building an encoder for every row (a listing writes 100,000).
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,9 +95,10 @@ class RowWriter:
 
     def _write(self, row: Mapping[str, Any]) -> None:
         if self.fmt == "json":
-            self.stream.write(("[\n  " if self.count == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+            text = json_safe(_json_text(row))
+            self.stream.write(("[\n  " if self.count == 0 else ",\n  ") + text)
         elif self.fmt == "jsonl":
-            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.stream.write(json_safe(_json_text(row)) + "\n")
         elif self.fmt == "ids":
             self.stream.write(f"{row[self.id_key]}\n")
         elif self.fmt == "csv":
@@ -109,7 +112,11 @@ class RowWriter:
 
     def _write_csv(self, row: Mapping[str, Any]) -> None:
         if self._csv is None:
-            self._csv = csv.DictWriter(self.stream, fieldnames=list(row), extrasaction="ignore", lineterminator="\n")
+            import csv  # only for -o csv
+
+            # RFC 4180 line ends: csv quotes only the characters of its line terminator, so with "\n" alone a
+            # carriage return in a subject would end the record for every reader.
+            self._csv = csv.DictWriter(self.stream, fieldnames=list(row), extrasaction="ignore", lineterminator="\r\n")
             self._csv.writeheader()
         self._csv.writerow({key: _csv_value(value) for key, value in row.items()})
 
@@ -117,6 +124,8 @@ class RowWriter:
         if not self._block:
             return
         if self._widths is None:
+            from tabulate import tabulate  # only for a table on a terminal: importing it takes a while
+
             table = tabulate(self._block, headers=[c.header for c in self.columns], tablefmt="simple",
                              disable_numparse=True)
             self.stream.write(table + "\n")
@@ -150,28 +159,33 @@ def write_rows(rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[Co
 
 
 def cell_text(value: Any, max_width: int | None = None) -> str:
-    """A value as the aligned table shows it: '-' for nothing, cut to ``max_width`` with an ellipsis."""
-    text = "-" if value is None or value == "" else str(value)
+    """A value as the aligned table shows it: '-' for nothing, no control character (see ``safe_text``),
+    cut to ``max_width`` with an ellipsis."""
+    text = "-" if value is None or value == "" else terminal_safe(str(value))
     if max_width is not None and len(text) > max_width:
         return text[: max_width - 1] + "…"
     return text
 
 
 def _tsv(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    """A cell of the tab-separated table: one line, no tab, no control character."""
+    return "" if value is None else terminal_safe(str(value))
 
 
 def _csv_value(value: Any) -> Any:
+    """CSV keeps the data as JSON spells it: true/false, and lists and tables as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
 
 
 @contextmanager
 def progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for bulk work, only when a person watches stderr; else a no-op."""
+    """A progress bar on stderr for bulk work (see ``progress``), only when a person watches stderr; else a no-op."""
     if length < 2 or not stderr_is_terminal():
         yield lambda steps: None
         return
-    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield bar.update
+    from inboxctl.cli.progress import progress_bar
+
+    with progress_bar(length, label) as advance:
+        yield advance

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inboxctl.cli.render_plan import unmanaged_tables
+from inboxctl.cli.safe_text import terminal_safe
 from inboxctl.planner.plan import CREATE, DELETE, INBOX, Plan, ResourceChange, UnmanagedSettings
 from inboxctl.planner.verify import by_hand
 
@@ -28,13 +29,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+~&])")
 
 
 def text(value: str) -> str:
-    """Plain text that Markdown and HTML leave as it is (names, warnings, reasons)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", value.replace("\r", " ").replace("\n", " "))
+    """Plain text that Markdown and HTML leave as it is (names, warnings, reasons), on one line and with
+    no control character (see ``safe_text``)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", terminal_safe(value))
 
 
 def code(value: str) -> str:
-    """An inline code span that holds any text (``row`` escapes its pipes inside a table)."""
-    value = value.replace("\r", " ").replace("\n", " ")
+    """An inline code span that holds any text (``row`` escapes its pipes inside a table), on one line and
+    with no control character."""
+    value = terminal_safe(value)
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     padded = f" {value} " if value.startswith("`") or value.endswith("`") or not value.strip() else value

@@ -1,4 +1,7 @@
-"""Plans and apply reports for people: +/~/- lines with field-level before -> after."""
+"""Plans and apply reports for people: +/~/- lines with field-level before -> after.
+
+Names and values come from definitions and from the server: every line goes through ``line``,
+which shows control characters as visible escapes before any colour is added (see ``safe_text``)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import click
 
+from inboxctl.cli.safe_text import json_safe, terminal_safe
 from inboxctl.definitions.writer import SECTIONS
 from inboxctl.planner.plan import CREATE, DELETE, Plan, ResourceChange, UnmanagedSettings
 from inboxctl.planner.verify import by_hand
@@ -19,27 +23,33 @@ def show(value: Any) -> str:
     return "(unset)" if value is None else json.dumps(value, ensure_ascii=False)
 
 
+def line(text: str, **style: Any) -> str:
+    """One line for the terminal: its text made safe first, then styled (``click.style`` arguments)."""
+    safe = terminal_safe(text)
+    return click.style(safe, **style) if style else safe
+
+
 def change_lines(change: ResourceChange) -> list[str]:
     symbol, colour = SYMBOLS[change.action]
     title = f"{symbol} {change.action} {change.address}"
     if change.adopt:
         title += "  (adopt: an existing inbox inboxctl will manage from now on)"
-    lines = [click.style(title, fg=colour, bold=True)]
-    lines += [click.style(f"    ! {warning}", fg="red", bold=True) for warning in change.warnings]
+    lines = [line(title, fg=colour, bold=True)]
+    lines += [line(f"    ! {warning}", fg="red", bold=True) for warning in change.warnings]
     for field in change.fields:
         if change.action == CREATE:
-            lines.append(f"    {field.path} = {show(field.after)}")
+            lines.append(line(f"    {field.path} = {show(field.after)}"))
         elif change.action == DELETE:
-            lines.append(click.style(f"    {field.path} = {show(field.before)}", dim=True))
+            lines.append(line(f"    {field.path} = {show(field.before)}", dim=True))
         else:
-            lines.append(f"    {field.path}: {show(field.before)} → {show(field.after)}")
+            lines.append(line(f"    {field.path}: {show(field.before)} → {show(field.after)}"))
     return lines
 
 
 def by_hand_line(change: ResourceChange) -> str:
     """A change on a server that cannot make it (HubSpot): what to do there, by hand."""
     symbol, colour = SYMBOLS[change.action]
-    return click.style(f"{symbol} {by_hand(change)}", fg=colour, bold=True)
+    return line(f"{symbol} {by_hand(change)}", fg=colour, bold=True)
 
 
 def unmanaged_tables(group: UnmanagedSettings) -> list[tuple[str, list[str]]]:
@@ -57,8 +67,8 @@ def unmanaged_tables(group: UnmanagedSettings) -> list[tuple[str, list[str]]]:
 
 def unmanaged_lines(group: UnmanagedSettings) -> list[str]:
     """One line per table: ``routing: mode, fallback``, ``channel.chat: color, heading.mode``."""
-    title = click.style(f'= inbox "{group.inbox}": {group.reason}', fg="cyan", bold=True)
-    return [title] + [line for table, keys in unmanaged_tables(group) for line in _wrapped(f"{table}: ", keys)]
+    title = line(f'= inbox "{group.inbox}": {group.reason}', fg="cyan", bold=True)
+    return [title] + [line(text) for table, keys in unmanaged_tables(group) for text in _wrapped(f"{table}: ", keys)]
 
 
 def _table_order(table: str) -> int:
@@ -73,8 +83,8 @@ def _wrapped(label: str, keys: list[str], width: int = 100) -> list[str]:
 
 def targets_line(targets: list[str]) -> str:
     inboxes = ", ".join(f'"{name}"' for name in targets)
-    return click.style(f"Targeted (--inbox): only inbox{'es' if len(targets) > 1 else ''} {inboxes}; "
-                       "the others were not compared.", fg="cyan")
+    return line(f"Targeted (--inbox): only inbox{'es' if len(targets) > 1 else ''} {inboxes}; "
+                "the others were not compared.", fg="cyan")
 
 
 def render_plan(plan: Plan) -> str:
@@ -86,12 +96,12 @@ def render_plan(plan: Plan) -> str:
             lines += change_lines(change) + [""]
     for group in plan.unmanaged:
         lines += unmanaged_lines(group) + [""]
-    lines += [f"note: {note}" for note in plan.notes]
+    lines += [line(f"note: {note}") for note in plan.notes]
     if plan.targets:
         lines.append(targets_line(plan.targets))
-    lines.append(click.style(plan.summary(), bold=True))
+    lines.append(line(plan.summary(), bold=True))
     return "\n".join(lines)
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
+    return json_safe(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))

@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.errors
 import tomlkit
-from keyring.backends import chainer, fail, null
 from tomlkit.exceptions import ParseError
 
 from inboxctl.config.paths import config_dir
@@ -95,14 +92,24 @@ def find_token(profile_name: str) -> TokenLookup:
     """Look in the environment, then the keyring, then the file; never raises for a missing token."""
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
-        return TokenLookup(Credential(from_env, "env", f"the environment variable {TOKEN_ENV}"))
+        return TokenLookup(_checked(Credential(from_env, "env", f"the environment variable {TOKEN_ENV}")))
     from_keyring, problem = _keyring_get(profile_name)
     if from_keyring:
-        return TokenLookup(Credential(from_keyring, "keyring", keyring_place(profile_name)), problem)
+        return TokenLookup(_checked(Credential(from_keyring, "keyring", keyring_place(profile_name))), problem)
     from_file = _file_tokens().get(profile_name)
     if from_file:
-        return TokenLookup(Credential(from_file, "file", f"the file {credentials_file()}"), problem)
+        return TokenLookup(_checked(Credential(from_file, "file", f"the file {credentials_file()}")), problem)
     return TokenLookup(None, problem)
+
+
+def _checked(credential: Credential) -> Credential:
+    """A stored or environment token passes the check ``auth login`` makes, or it is never sent (exit 4)."""
+    problem = token_text_problem(credential.token)
+    if problem is not None:
+        fix = (f"set {TOKEN_ENV} to the token alone (one line), or unset it" if credential.source == "env"
+               else "run `inboxctl auth login` again with the token alone")
+        raise AuthenticationError(f"the API token in {credential.where} {problem}", hint=fix)
+    return credential
 
 
 def missing_token_error(profile: Profile, keyring_problem: str | None) -> AuthenticationError:
@@ -124,6 +131,9 @@ def keyring_place(profile_name: str) -> str:
 def keyring_status() -> KeyringStatus:
     """Whether a real keyring backend is there. ``fail`` and ``null`` backends do not count:
     one raises on every call, the other silently forgets what it is given."""
+    import keyring  # here, not at the top: a token from INBOXCTL_TOKEN needs no keyring, and importing it is slow
+    from keyring.backends import chainer, fail, null
+
     try:
         backend = keyring.get_keyring()
     except Exception as error:  # noqa: BLE001 - a broken keyring configuration is "no keyring"
@@ -147,6 +157,8 @@ def _keyring_get(profile_name: str) -> tuple[str | None, str | None]:
     status = keyring_status()
     if not status.available:
         return None, status.problem
+    import keyring
+
     try:
         return keyring.get_password(SERVICE, profile_name), None
     # Keyring backends raise their own errors (D-Bus, a locked or dismissed prompt), not only
@@ -157,6 +169,8 @@ def _keyring_get(profile_name: str) -> tuple[str | None, str | None]:
 
 
 def _keyring_set(profile_name: str, token: str) -> None:
+    import keyring
+
     try:
         keyring.set_password(SERVICE, profile_name, token)
         stored = keyring.get_password(SERVICE, profile_name)
@@ -171,6 +185,8 @@ def _keyring_delete(profile_name: str) -> tuple[bool, str | None]:
     stored, problem = _keyring_get(profile_name)
     if stored is None:
         return False, problem
+    import keyring.errors
+
     try:
         keyring.delete_password(SERVICE, profile_name)
     except keyring.errors.PasswordDeleteError:
@@ -223,11 +239,23 @@ def check_token_text(token: str) -> str:
     token = token.strip()
     if not token:
         raise UsageError("the token is empty", hint="paste the API token itself, or pipe it to --with-token")
-    if any(character.isspace() or not character.isprintable() for character in token):
-        # Never quote it: it may be a real token with a stray newline.
-        raise UsageError("the token contains spaces or control characters",
+    problem = token_text_problem(token)
+    if problem is not None:
+        raise UsageError(f"the token {problem}",
                          hint="give the token alone, without a 'Bearer ' prefix or a second line")
     return token
+
+
+def token_text_problem(token: str) -> str | None:
+    """Why ``token`` cannot be sent in an HTTP header, in words that never quote it; None if it can.
+
+    API tokens are printable ASCII without spaces; anything else is a paste gone wrong (a second
+    line, a prefix, a smart quote) and would otherwise end in an error quoting the token."""
+    if any(character.isspace() or not character.isprintable() for character in token):
+        return "contains spaces or control characters"
+    if not token.isascii():
+        return "contains characters other than ASCII letters, digits and punctuation"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

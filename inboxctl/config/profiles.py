@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,17 +208,27 @@ def _split_url(url: str, where: str) -> Any:
 
     try:
         parts = urlsplit(url.strip())
+    except ValueError as error:
+        raise UsageError(f"{where}: invalid URL {shown_url(url)!r}: {shown_url(str(error))}") from None
+    if "@" in parts.netloc:  # first: every later message quotes the URL
+        raise UsageError(f"{where}: do not put credentials in the server URL ({shown_url(url)!r})",
+                         hint="store the token with `inboxctl auth login`, or set INBOXCTL_TOKEN")
+    try:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError as error:
-        raise UsageError(f"{where}: invalid URL {url!r}: {error}") from None
+        raise UsageError(f"{where}: invalid URL {shown_url(url)!r}: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{where}: invalid server URL {url!r}", hint="expected https://host[:port][/path]")
-    if parts.username or parts.password:
-        raise UsageError(f"{where}: do not put credentials in the server URL",
-                         hint="store the token with `inboxctl auth login`, or set INBOXCTL_TOKEN")
+        raise UsageError(f"{where}: invalid server URL {shown_url(url)!r}", hint="expected https://host[:port][/path]")
     if parts.query or parts.fragment:
         raise UsageError(f"{where}: the server URL must not have a query string or fragment")
     return parts
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may appear in a message or a listing: any user:password@ part masked."""
+    from inboxctl.http.redaction import redact_pairs  # imported here: the http package imports requests
+
+    return redact_pairs(url)
 
 
 def build_profile(name: str, *, backend: str, url: str | None = None, account_id: Any = None,
@@ -364,7 +373,7 @@ def remove_profile(name: str) -> ProfileChange:
     if table is None:
         raise _unknown_profile(name, config, selected_by=None)
     url = table.get("url")
-    profile = Profile(name=name, backend=str(table.get("backend", "?")), url=str(url) if url else None)
+    profile = Profile(name=name, backend=str(table.get("backend", "?")), url=shown_url(str(url)) if url else None)
     was_active = _active_name(config) == name
     del config.profiles()[name]
     if was_active:
@@ -457,6 +466,8 @@ def write_atomically(path: Path, text: str, *, mode: int) -> None:
     The temporary file gets its permissions when it is created (not by a chmod afterwards), so a
     secret written with mode 0o600 is never readable by others, not even for a moment.
     """
+    import tempfile  # only when writing: importing it takes a while
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp: 0o600
     try:

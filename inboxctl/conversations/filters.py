@@ -40,8 +40,15 @@ VIEWS: dict[str, dict[str, Any]] = {
     "forms": {**_WORKING, "channel": "form"},
 }
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*([0-9]+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Out-of-range dates and durations are usage errors, never an OverflowError in date arithmetic:
+# a duration reaches back at most 100 years, a date lies in years 1900 to 9998 (UTC).
+MAX_DURATION = timedelta(days=36_525)
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_DATE_RANGE = "between 1900-01-01 and 9998-12-31"
+_UNIT_NAMES = {"min": "m"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,13 +92,21 @@ class FilterSpec:
 # Dates
 
 
-def parse_duration(text: str) -> timedelta | None:
-    """``30m``, ``12h``, ``7d``, ``2w`` as a timedelta; None if ``text`` is not a duration."""
+def parse_duration(text: str, *, option: str = "a duration") -> timedelta | None:
+    """``30m``, ``12h``, ``7d``, ``2w`` as a timedelta; None if ``text`` is not a duration.
+
+    A duration longer than ``MAX_DURATION`` (100 years) is a UsageError naming ``option``."""
     match = _DURATION.match(text)
     if not match:
         return None
-    amount, unit = int(match.group(1)), match.group(2).lower()
-    return timedelta(**{_UNITS[unit]: amount})
+    digits, unit = match.group(1).lstrip("0") or "0", match.group(2).lower()
+    # Compared in whole units first: 99999999999d would overflow timedelta itself.
+    longest = MAX_DURATION // timedelta(**{_UNITS[unit]: 1})
+    if len(digits) > len(str(longest)) or int(digits) > longest:
+        raise UsageError(f"{option} {_quoted(text)} is too long: a duration reaches back at most 100 years "
+                         f"({longest}{_UNIT_NAMES.get(unit, unit)})",
+                         hint="to include everything, leave the date bound out")
+    return timedelta(**{_UNITS[unit]: int(digits)})
 
 
 def parse_when(text: str, *, option: str, end_of_day: bool = False) -> DateBound:
@@ -99,7 +114,7 @@ def parse_when(text: str, *, option: str, end_of_day: bool = False) -> DateBound
 
     A bare date as an upper bound means the end of that day, so ``--until 2024-05-01`` includes May 1st.
     """
-    duration = parse_duration(text)
+    duration = parse_duration(text, option=option)
     if duration is not None:
         return duration
     try:
@@ -107,23 +122,41 @@ def parse_when(text: str, *, option: str, end_of_day: bool = False) -> DateBound
     except ValueError:
         pass
     else:
-        start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        start = _in_range(datetime(day.year, day.month, day.day, tzinfo=timezone.utc), option, text)
         return start + timedelta(days=1) if end_of_day else start
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"{option} {text!r} is neither a date nor a duration",
+        raise UsageError(f"{option} {_quoted(text)} is neither a date nor a duration",
                          hint="use a date such as 2024-05-01, a date-time such as 2024-05-01T14:00, "
                               "or a duration such as 30m, 12h, 7d or 2w") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return _in_range(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc), option, text)
+
+
+def _in_range(moment: datetime, option: str, text: str) -> datetime:
+    """``moment``, if every backend can compute with it (in UTC, and a day either side)."""
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise UsageError(f"{option} {_quoted(text)} is out of range: give a date {_DATE_RANGE}",
+                         hint="to include everything, leave the date bound out")
+    return moment
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """What the user typed, for a message: quoted, and cut short if it is long."""
+    text = text.strip()
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _upper_bound(spec: FilterSpec) -> DateBound | None:
     if spec.until and spec.older_than:
         raise UsageError("--until and --older-than both set the upper date bound; give one of them")
     if spec.older_than:
-        if parse_duration(spec.older_than) is None:
-            raise UsageError(f"--older-than {spec.older_than!r} is not a duration",
+        if parse_duration(spec.older_than, option="--older-than") is None:
+            raise UsageError(f"--older-than {_quoted(spec.older_than)} is not a duration",
                              hint="use a duration such as 30d, 12h or 2w")
         return parse_when(spec.older_than, option="--older-than")
     return parse_when(spec.until, option="--until", end_of_day=True) if spec.until else None

@@ -17,10 +17,10 @@ def effective(inbox: InboxDefinition, channel: ChannelDefinition, table: str) ->
     return {**inbox.settings[table], **channel.settings.get(table, {})}
 
 
-def check_inbox(inbox: InboxDefinition, *, complete: bool = True,
-                broken: frozenset[str] = frozenset()) -> list[Problem]:
-    """``complete=False``: some sections were invalid and left out, so skip checks that look across them.
-    ``broken``: the inbox-level tables left out; a channel's overrides are not checked against their defaults."""
+def check_inbox(inbox: InboxDefinition, *, broken: frozenset[str] = frozenset()) -> list[Problem]:
+    """``broken``: what the file gives but was left out as invalid, tables ("routing") and channel types
+    ("channels.email", "channels.?" for an unreadable type). A check that reads one of them is skipped, since
+    it would report a mistake that is not there; every other check runs."""
     problems = _check_routing(inbox, inbox.settings["routing"], ("routing",))
     problems += _check_ticket_defaults(inbox, inbox.settings["ticket_defaults"], ("ticket_defaults",))
     seen: dict[str, ChannelDefinition] = {}
@@ -31,7 +31,7 @@ def check_inbox(inbox: InboxDefinition, *, complete: bool = True,
                 f"{channel.label} is declared twice in this inbox",
                 f"remove one of them (the first is channels[{seen[channel.ident].index}])"))
         seen[channel.ident] = channel
-        problems += _check_channel(inbox, channel, complete=complete, broken=broken)
+        problems += _check_channel(inbox, channel, broken=broken)
     return problems
 
 
@@ -116,7 +116,7 @@ def check_blocked_senders(document: dict[str, Any], problem: Any) -> list[Proble
     return problems
 
 
-def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *, complete: bool,
+def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *,
                    broken: frozenset[str] = frozenset()) -> list[Problem]:
     path = inbox.channel_path(channel)
     problems = []
@@ -126,19 +126,22 @@ def _check_channel(inbox: InboxDefinition, channel: ChannelDefinition, *, comple
         problems += _check_ticket_defaults(inbox, effective(inbox, channel, "ticket_defaults"),
                                            path + ("ticket_defaults",))
     if channel.type == "chat":
-        problems += _check_chat(inbox, channel, path, complete=complete)
+        problems += _check_chat(inbox, channel, path, broken=broken)
     return problems
 
 
-def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple, *, complete: bool) -> list[Problem]:
+def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple, *,
+                broken: frozenset[str]) -> list[Problem]:
     settings = channel.settings
     problems = []
-    if complete and settings["availability"] == "business_hours" and not inbox.settings.get("business_hours"):
+    hours_unknown = "business_hours" in broken  # given, but invalid: not missing
+    if not hours_unknown and settings["availability"] == "business_hours" and not inbox.settings.get("business_hours"):
         problems.append(inbox.problem(path + ("availability",), "availability by business hours needs business hours",
                                       "add a [business_hours] table to this inbox"))
     sender = (settings.get("transcripts") or {}).get("from")
     addresses = {c.key for c in inbox.channels if c.type == "email"}
-    if complete and sender and sender not in addresses:
+    addresses_unknown = bool({"channels.email", "channels.?"} & broken)  # the sender may be an invalid channel's
+    if not addresses_unknown and sender and sender not in addresses:
         problems.append(inbox.problem(path + ("transcripts", "from"),
                                       f"{sender} is not a team address connected to this inbox",
                                       "use one of: " + ", ".join(sorted(addresses)) if addresses
@@ -151,12 +154,14 @@ def _check_chat(inbox: InboxDefinition, channel: ChannelDefinition, path: tuple,
 
 
 def check_across_files(inboxes: list[InboxDefinition]) -> list[Problem]:
-    """Inbox names are unique; a channel (a team address, page, number...) is in one inbox only (F10, F12)."""
+    """Inbox names are unique; a channel (a team address, page, number...) is in one inbox only (F10, F12).
+
+    ``inboxes`` may be read in part (an invalid file's valid channels; no name when [inbox] is invalid)."""
     problems = []
     names: dict[str, InboxDefinition] = {}
     channels: dict[str, tuple[InboxDefinition, ChannelDefinition]] = {}
     for inbox in inboxes:
-        first = names.setdefault(inbox.name.lower(), inbox)
+        first = names.setdefault(inbox.name.lower(), inbox) if inbox.name else inbox
         if first is not inbox:
             problems.append(inbox.problem(("inbox", "name"), f"inbox {inbox.name!r} is defined twice",
                                           f"it is also defined in {first.locate(('inbox', 'name'))}; "
@@ -169,3 +174,16 @@ def check_across_files(inboxes: list[InboxDefinition]) -> list[Problem]:
                     f"{channel.label} is also connected to inbox {owner.name!r}",
                     "a channel can be connected to one inbox only: remove it from one of them"))
     return problems
+
+
+def warn_about_timezone(inbox: InboxDefinition, document: dict[str, Any]) -> None:
+    """A valid timezone that is probably not meant (EST, Etc/GMT+5, US/Eastern): a warning naming the zone to use."""
+    table = document.get("business_hours")
+    name = table.get("timezone") if isinstance(table, dict) else None
+    if not isinstance(name, str):
+        return
+    from inboxctl.definitions import timezones  # only for business hours
+
+    advice = timezones.timezone_advice(name) if name in timezones.known_timezones() else None
+    if advice:
+        inbox.warn(("business_hours", "timezone"), *advice)

@@ -7,10 +7,7 @@ phones in E.164, times as HH:MM, days as a list of ``mon``..``sun``.
 
 from __future__ import annotations
 
-import difflib
 import re
-import zoneinfo
-from functools import lru_cache
 
 
 class FormatError(ValueError):
@@ -35,6 +32,8 @@ _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 def did_you_mean(value: str, choices: list[str] | tuple[str, ...], *, cutoff: float = 0.6) -> str | None:
     """The closest choice to ``value``, compared case-insensitively, if any is close."""
+    import difflib  # only when a name is suggested: importing it takes a while
+
     lowered = {choice.lower(): choice for choice in choices}
     match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[match[0]] if match else None
@@ -79,16 +78,13 @@ def normalise_time(value: str) -> str:
 
 
 def normalise_timezone(value: str) -> str:
-    if value not in _known_timezones():
-        suggestion = did_you_mean(value, sorted(_known_timezones()))
-        raise FormatError(f"{value!r} is not a known timezone",
-                          f'did you mean "{suggestion}"?' if suggestion else 'use an IANA name such as "Europe/Paris"')
+    """A zone name of the tz database. Fixed offsets and legacy names pass here; the loader warns about
+    them (``timezones.timezone_advice``)."""
+    from inboxctl.definitions import timezones  # only for business hours
+
+    if value not in timezones.known_timezones():
+        raise FormatError(f"{value!r} is not a known timezone", timezones.unknown_timezone_fix(value))
     return value
-
-
-@lru_cache(maxsize=1)
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def normalise_url(value: str) -> str:

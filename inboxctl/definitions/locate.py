@@ -4,6 +4,7 @@ tomlkit round-trips a document exactly but does not record positions, and a user
 "file:line:column" for every mistake. The document has already parsed, so this scanner
 only has to follow valid TOML: table headers, keys, strings, arrays and inline tables.
 Paths are tuples such as ``("channels", 1, "color")`` or ``("business_hours", "hours", 0, "open")``.
+Each key's value has a position too, so that a bad value is reported where the value is written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ import re
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
+
+
+class Positions(dict[Path, Position]):
+    """Key path -> where its key is written; ``value_starts``: key path -> where its value is written."""
+
+    def __init__(self, keys: dict[Path, Position] | None = None,
+                 value_starts: dict[Path, Position] | None = None) -> None:
+        super().__init__(keys or {})
+        self.value_starts: dict[Path, Position] = dict(value_starts or {})
+
 
 _BARE_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -28,6 +39,7 @@ class _Scanner:
         self.text = source
         self.pos = 0
         self.positions: dict[Path, Position] = {}
+        self.value_starts: dict[Path, Position] = {}
         self.array_of_tables_count: dict[Path, int] = {}
 
     # -- low level ---------------------------------------------------------------------------
@@ -94,6 +106,7 @@ class _Scanner:
 
     # -- values --------------------------------------------------------------------------------
     def read_value(self, path: Path) -> None:
+        self.value_starts.setdefault(path, self.position())
         char = self.peek()
         if char in "\"'":
             self.read_string()
@@ -170,20 +183,20 @@ class _Scanner:
             self.record(path[:length], start)
         return path
 
-    def scan(self) -> dict[Path, Position]:
+    def scan(self) -> Positions:
         table: Path = ()
         while True:
             self.skip_blank(newlines=True)
             if self.pos >= len(self.text):
-                return self.positions
+                return Positions(self.positions, self.value_starts)
             if self.peek() == "[":
                 table = self.read_header()
             else:
                 self.read_key_value(table)
 
 
-def key_positions(source: str) -> dict[Path, Position]:
-    """Map every key path and array element of a valid TOML document to its position."""
+def key_positions(source: str) -> Positions:
+    """Map every key path and array element of a valid TOML document to its position (and its value's)."""
     return _Scanner(source).scan()
 
 
@@ -193,3 +206,9 @@ def nearest_position(positions: dict[Path, Position], path: Path) -> Position:
         if path[:length] in positions:
             return positions[path[:length]]
     return (1, 1)
+
+
+def value_position(positions: dict[Path, Position], path: Path) -> Position:
+    """Where the value of ``path`` is written; else where its key (or closest ancestor) is."""
+    starts = getattr(positions, "value_starts", {})
+    return starts[path] if path in starts else nearest_position(positions, path)

@@ -62,24 +62,24 @@ ASSIGNEES = table(
 )
 
 ROUTING = table(
-    "Who incoming conversations are assigned to (F20-F26).",
+    "Who incoming conversations are assigned to.",
     mode=enum("users_and_teams: assign to these users and teams (chat: the first one online); "
               "contact_owner: assign to the contact's owner; unassigned: agents take conversations themselves.",
               "users_and_teams", "contact_owner", "unassigned", default="unassigned"),
-    users=emails("Routing targets, by e-mail. Each needs a paid seat (F25)."),
+    users=emails("Routing targets, by e-mail. Each needs a paid Sales or Service seat."),
     teams=names("Routing target teams, by display name."),
-    only_available=flag("Only assign to available users; if nobody is, the conversation stays unassigned (F24).", True),
+    only_available=flag("Only assign to available users; if nobody is, the conversation stays unassigned.", True),
     fallback=Field(UNION, "With mode = contact_owner: for visitors with no owner, \"unassigned\" or "
-                          "{ users = [...], teams = [...] } (F22).",
+                          "{ users = [...], teams = [...] }.",
                    variants=(enum("Leave conversations of visitors with no owner unassigned.", "unassigned"),
                              ASSIGNEES)),
-    reassign_when_away=flag("Reopen and reassign chats of an away user to available teammates (F26).", False),
+    reassign_when_away=flag("Reopen and reassign chats of an away user to available teammates.", False),
     max_assignments=Field(INTEGER, "At most this many open conversations per user from automatic assignment "
                                    "(Chatwoot: the inbox's max_assignment_limit, an Enterprise feature)."),
 )
 
 TICKET_DEFAULTS = table(
-    "Treat incoming conversations as support tickets, with these default properties (F40).",
+    "Treat incoming conversations as support tickets, with these default properties.",
     enabled=flag("Create a ticket for each incoming conversation.", False),
     pipeline=Field(STRING, "Ticket pipeline, by name."),
     stage=Field(STRING, "Ticket stage (status) in that pipeline, by name."),
@@ -88,7 +88,7 @@ TICKET_DEFAULTS = table(
 )
 
 BUSINESS_HOURS = table(
-    "Business hours (F31): several ranges per day allowed, in one timezone.",
+    "Business hours: several ranges per day allowed, in one timezone.",
     timezone=Field(TIMEZONE, "IANA timezone, e.g. Europe/Paris.", default="UTC"),
     hours=Field(LIST, "Opening ranges.", default=[], item=table(
         "One opening range.",
@@ -99,14 +99,14 @@ BUSINESS_HOURS = table(
 )
 
 EMAIL_FILTERS = table(
-    "Which incoming e-mail is filtered out of the inbox (F3).",
+    "Which incoming e-mail is filtered out of the inbox.",
     filter_role_based=flag("Filter out role-based senders such as marketing@ or sales@.", False),
     blocked_senders=Field(LIST, "Blocked senders: e-mail addresses or @domain.", default=[],
                           item=Field(STRING, "an address or @domain"), as_set=True),
 )
 
 INBOX = table(
-    "The inbox (F1).",
+    "The inbox.",
     name=Field(STRING, "Display name, unique in the account.", required=True),
     members=emails("Users who work this inbox, by e-mail."),
     teams=names("Teams whose members work this inbox."),
@@ -123,7 +123,7 @@ CHANNEL_COMMON: dict[str, Field] = {
 
 CHANNEL_FIELDS: dict[str, dict[str, Field]] = {
     "email": {
-        "address": Field(EMAIL, "The team address (F10): in one inbox only, never a user's own address.",
+        "address": Field(EMAIL, "The team address: in one inbox only, never a user's own address.",
                          required=True),
         "provider": enum("Where the address is hosted.", "gmail", "office365", "forwarding", default="forwarding"),
         "sender_name": enum("Sender name on replies.", "agent_and_company", "company", default="agent_and_company"),
@@ -149,45 +149,45 @@ CHANNEL_FIELDS: dict[str, dict[str, Field]] = {
             avatar_url=Field(URL, "Custom avatar image URL (mode = custom)."),
             default_users=emails("With mode = contact_owner: who new visitors see."),
         ),
-        "availability": enum("How availability is decided (F30).", "team_status", "business_hours", "always",
+        "availability": enum("How availability is decided.", "team_status", "business_hours", "always",
                              default="team_status"),
-        "typical_response_time": enum("Typical response time shown to visitors (F32).",
+        "typical_response_time": enum("Typical response time shown to visitors.",
                                       "none", "a_few_minutes", "a_few_hours", "a_day", default="none"),
         "when_away": table(
-            "When every member is away (F33).",
+            "When every member is away.",
             action=enum("Show a message, or hide the widget.", "show_message", "hide_widget",
                         default="show_message"),
             message=text("The away message."),
         ),
-        "outside_hours": enum("Outside business hours (F34).", "show_away_message", "show_response_time",
+        "outside_hours": enum("Outside business hours.", "show_away_message", "show_response_time",
                               "hide_widget", default="show_away_message"),
         "transcripts": table(
-            "Chat transcripts (F11).",
+            "Chat transcripts.",
             auto_send=flag("E-mail the transcript to the visitor when the chat closes.", False),
             **{"from": Field(EMAIL, "A team address connected to this inbox.")},
         ),
         "show_branding": flag("Show the platform's branding in the widget.", True),
     },
     "messenger": {
-        "page": Field(STRING, "The Facebook page, by name (F12): connected to one account only.", required=True),
+        "page": Field(STRING, "The Facebook page, by name: connected to one account only.", required=True),
         "greeting": text("Greeting text."),
         "instant_reply": text("Instant reply."),
         "gdpr": table(
-            "GDPR consent (F12).",
+            "GDPR consent.",
             enabled=flag("Ask for consent.", False),
             consent=enum("Explicit or implicit consent.", "explicit", "implicit", default="explicit"),
             text=text("The consent text."),
         ),
     },
     "form": {
-        "form": Field(STRING, "An existing form, by name (F13).", required=True),
-        "create_tickets": flag("Create a ticket from each submission (F41).", True),
+        "form": Field(STRING, "An existing form, by name.", required=True),
+        "create_tickets": flag("Create a ticket from each submission.", True),
     },
     "whatsapp": {
-        "phone": Field(PHONE, "A verified WhatsApp Business number (F14; higher tiers only).", required=True),
+        "phone": Field(PHONE, "A verified WhatsApp Business number (higher tiers only).", required=True),
     },
     "calling": {
-        "phone": Field(PHONE, "The calling channel's number (F15; higher tiers only).", required=True),
+        "phone": Field(PHONE, "The calling channel's number (higher tiers only).", required=True),
     },
 }
 
@@ -201,7 +201,7 @@ DOCUMENT: dict[str, Field] = {
     "routing": ROUTING,
     "ticket_defaults": TICKET_DEFAULTS,
     "business_hours": BUSINESS_HOURS,
-    "channels": Field(LIST, "Channels connected to this inbox (F10-F15).", default=[]),  # items: see CHANNEL_FIELDS
+    "channels": Field(LIST, "Channels connected to this inbox.", default=[]),  # items: see CHANNEL_FIELDS
 }
 DOCUMENT_REQUIRED = ("inbox",)
 

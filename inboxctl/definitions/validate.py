@@ -1,7 +1,7 @@
 """Checks the shape of a parsed definition against the spec and normalises its values.
 
-Every problem is collected (never just the first), each with its key path; the caller
-attaches file positions.
+Every problem is collected (never just the first), each with its key path and whether it is
+about the key itself (an unknown key) or its value; the caller attaches file positions.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ class ShapeChecker:
     """Validates values against ``Field``s, recording (path, message, fix) problems."""
 
     def __init__(self) -> None:
-        self.problems: list[tuple[Path, str, str | None]] = []
+        self.problems: list[tuple[Path, str, str | None, bool]] = []  # path, message, fix, about the key
 
-    def report(self, path: Path, message: str, fix: str | None = None) -> Any:
-        self.problems.append((path, message, fix))
+    def report(self, path: Path, message: str, fix: str | None = None, *, at_key: bool = False) -> Any:
+        self.problems.append((path, message, fix, at_key))
         return INVALID
 
     def value(self, raw: Any, spec: Field, path: Path, *, fill_defaults: bool = True) -> Any:
@@ -121,7 +121,7 @@ class ShapeChecker:
             fix = f'did you mean "{suggestion}"?'
         else:
             fix = "known keys here: " + ", ".join(known)
-        self.report(path + (key,), f"unknown key {key!r}", fix)
+        self.report(path + (key,), f"unknown key {key!r}", fix, at_key=True)
 
     def channel(self, raw: Any, path: Path) -> Any:
         if not isinstance(raw, dict):

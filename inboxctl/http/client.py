@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from inboxctl import __version__
 from inboxctl.errors import BackendError, RateLimitedError, RequestCancelled, UsageError
@@ -28,6 +27,7 @@ from inboxctl.http.failures import (
 )
 from inboxctl.http.ratelimit import TokenBucket
 from inboxctl.http.redaction import Redactor, protect_urllib3_logs
+from inboxctl.http.transport import AnswerTooLarge, DeadlineExceeded, WatchedAdapter, Watchdog, read_answer
 from inboxctl.http.retry import (
     RETRYABLE_SERVER_STATUSES,
     TOO_MANY_REQUESTS,
@@ -44,6 +44,32 @@ log = logging.getLogger("inboxctl.http")
 USER_AGENT = f"inboxctl/{__version__}"
 Timeout = float | tuple[float, float]  # one value for both, or (connect, read)
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
+_MIB = 1024 * 1024
+_ERROR_BODY_LIMIT = 64 * 1024  # an error's body is read for its reason only
+_LEAST_ATTEMPT = 1.0  # seconds: a retry with less time than this left in the budget is not worth sending
+
+
+class _Budget:
+    """The time one logical request may take, retries and waits included, from its first attempt."""
+
+    def __init__(self, seconds: float, monotonic: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._monotonic = monotonic
+        self._started: float | None = None
+
+    def start(self) -> None:
+        if self._started is None:
+            self._started = self._monotonic()
+
+    def elapsed(self) -> float:
+        return 0.0 if self._started is None else self._monotonic() - self._started
+
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed()
+
+    def allows(self, delay: float) -> bool:
+        """Whether waiting ``delay`` still leaves a useful attempt."""
+        return self.remaining() - delay >= _LEAST_ATTEMPT
 
 
 @dataclass
@@ -70,6 +96,7 @@ class _Call:
     headers: Mapping[str, str] | None
     safe_to_repeat: bool
     timeout: tuple[float, float]
+    budget: _Budget
 
 
 class _HeaderAuth(requests.auth.AuthBase):
@@ -97,6 +124,9 @@ class HttpClient:
         rate: float | TokenBucket | None = None,
         timeout: Timeout = (5.0, 30.0),
         max_attempts: int = 5,
+        deadline: float = 45.0,
+        retry_budget: float = 60.0,
+        max_body_bytes: int = 16 * _MIB,
         classify_rate_limit: RateLimitRule | None = None,
         server_name: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -112,12 +142,15 @@ class HttpClient:
         random: Callable[[], float] = random_module.random,
     ) -> None:
         self._origin = _checked_base_url(base_url, has_credentials=bool(auth_headers))
+        _check_header_values(auth_headers or {})
         self.base_url = base_url.rstrip("/")
         self.server_name = server_name or self._origin.hostname or self.base_url
         self._redactor = Redactor((auth_headers or {}).values())
         self._auth_names = tuple(auth_headers or ())
         self._timeout = _checked_timeout(timeout)
         self._max_attempts = _checked_attempts(max_attempts)
+        self._deadline, self._retry_budget = _checked_seconds(deadline), _checked_seconds(retry_budget)
+        self._max_body_bytes = max_body_bytes
         self._classify_rate_limit = classify_rate_limit
         self._backoff = (backoff_base, backoff_cap)
         self._max_retry_wait = max_retry_wait
@@ -168,7 +201,9 @@ class HttpClient:
     ) -> requests.Response:
         """Send a request, retrying when that is safe; return the 2xx response or raise a typed error.
 
-        ``idempotent`` overrides the method's default (True for GET/HEAD/PUT/DELETE/OPTIONS).
+        ``idempotent`` overrides the method's default (True for GET/HEAD/PUT/DELETE/OPTIONS). Each
+        attempt has ``deadline`` seconds for the whole answer, and all of them together (waits
+        included) ``retry_budget`` seconds; the body is read in full, up to ``max_body_bytes``.
         """
         call = self._call(method, path, params, json, headers, idempotent, timeout)
         attempt = 1
@@ -219,16 +254,17 @@ class HttpClient:
         url = self._url(path)
         return _Call(method, url, f"{method} {self._redactor.text(urlsplit(url).path)}", params, json,
                      headers, is_safe_to_repeat(method, idempotent),
-                     _checked_timeout(timeout) if timeout is not None else self._timeout)
+                     _checked_timeout(timeout) if timeout is not None else self._timeout,
+                     _Budget(self._retry_budget, self._monotonic))
 
     def _send_once(self, call: _Call, attempt: int) -> requests.Response | requests.RequestException:
         self._throttle()
         if self._cancelled.is_set():  # checked after the wait in the rate limiter, right before sending
             raise RequestCancelled(f"{call.doing} was not sent: the run was interrupted")
+        call.budget.start()
         started = self._monotonic()
         try:
-            response = self._session.request(call.method, call.url, params=call.params, json=call.json,
-                                             headers=call.headers, timeout=call.timeout, allow_redirects=False)
+            response = self._attempt(call)
         except requests.RequestException as error:
             self._count(requests=1, transport_errors=1)
             self._log_attempt(call, attempt, started, describe_transport_failure(error), error)
@@ -237,6 +273,25 @@ class HttpClient:
         self._log_attempt(call, attempt, started, str(response.status_code), response)
         if self._bucket is not None:
             self._bucket.observe(response.status_code, response.headers)  # pacing from the server's headers
+        return response
+
+    def _attempt(self, call: _Call) -> requests.Response:
+        """One request and its whole answer, within the attempt's deadline; raises RequestException."""
+        seconds = max(min(self._deadline, call.budget.remaining()), 0.0)
+        with Watchdog(seconds) as watchdog:
+            try:
+                response = self._session.request(call.method, call.url, params=call.params, json=call.json,
+                                                 headers=call.headers, timeout=call.timeout, allow_redirects=False,
+                                                 stream=True)
+                read_answer(response, limit=self._max_body_bytes, error_limit=_ERROR_BODY_LIMIT)
+            except requests.RequestException as error:
+                if watchdog.expired:
+                    raise DeadlineExceeded(seconds) from error
+                raise
+            except AnswerTooLarge as error:
+                raise self._too_large(call, error) from None
+        if watchdog.expired:  # cut while reading an answer with no length: it may be incomplete
+            raise DeadlineExceeded(seconds)
         return response
 
     def _throttle(self) -> None:
@@ -260,8 +315,15 @@ class HttpClient:
 
     def _delay_before_retry(self, call: _Call, outcome: requests.Response | requests.RequestException,
                             attempt: int) -> tuple[float, str]:
-        """Seconds to wait before the next attempt and why; raises the final error instead when done."""
-        final = attempt >= self._max_attempts
+        """Seconds to wait before the next attempt and why; raises the final error instead when done:
+        after ``max_attempts``, or when the wait would leave no time in the request's budget."""
+        delay, why = self._planned_retry(call, outcome, attempt, final=attempt >= self._max_attempts)
+        if not call.budget.allows(delay):
+            self._planned_retry(call, outcome, attempt, final=True)  # raises the final error
+        return delay, why
+
+    def _planned_retry(self, call: _Call, outcome: requests.Response | requests.RequestException, attempt: int,
+                       *, final: bool) -> tuple[float, str]:
         if isinstance(outcome, requests.RequestException):
             why = describe_transport_failure(outcome)
             return self._delay_after_transport_failure(call, outcome, attempt, final), why
@@ -366,12 +428,18 @@ class HttpClient:
         return error
 
     def _transport_error(self, call: _Call, kind: TransportFailure, what: str, attempts: int) -> BackendError:
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        tries = f" after {attempts} attempts in {call.budget.elapsed():.0f} s" if attempts > 1 else ""
         if kind is TransportFailure.NOT_SENT or what == "unknown host name":
             return BackendError(f"could not connect to {self.server_name} for {call.doing}{tries}: {what}",
                                 hint=f"check the server URL ({self.base_url}) and your network")
         return BackendError(f"{call.doing} to {self.server_name} failed{tries}: {what}",
                             hint="check the server URL and its TLS certificate" if "TLS" in what else None)
+
+    def _too_large(self, call: _Call, error: AnswerTooLarge) -> BackendError:
+        what = f"{self.server_name} answered {call.doing} with {error}; inboxctl stopped reading there"
+        if not call.safe_to_repeat:
+            return self._outcome_unknown(call, what)
+        return BackendError(what, hint=f"check that the server URL ({self.base_url}) points at the API")
 
     def _reason(self, response: requests.Response) -> str | None:
         reason = reason_from_response(response)
@@ -385,7 +453,7 @@ class HttpClient:
             return None
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
             kind = response.headers.get("Content-Type", "no content type")
             raise BackendError(
                 f"{self.server_name} answered {method.upper()} {self._redactor.text(path)} with something "
@@ -411,8 +479,8 @@ class HttpClient:
     def _settings(self) -> str:
         rate = f"{self._bucket.rate:g}/s" if self._bucket else "unlimited"
         auth = ", ".join(f"{name}=***" for name in self._auth_names) or "none"
-        return (f"rate {rate}, timeout {self._timeout[0]:g}/{self._timeout[1]:g} s, "
-                f"up to {self._max_attempts} attempts, auth {auth}")
+        return (f"rate {rate}, timeout {self._timeout[0]:g}/{self._timeout[1]:g} s, deadline {self._deadline:g} s, "
+                f"up to {self._max_attempts} attempts within {self._retry_budget:g} s, auth {auth}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,6 +520,22 @@ def _checked_timeout(timeout: Timeout) -> tuple[float, float]:
     return float(pair[0]), float(pair[1])
 
 
+def _checked_seconds(seconds: float) -> float:
+    if not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise UsageError(f"a deadline must be a positive number of seconds, not {seconds!r}")
+    return float(seconds)
+
+
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    """Credentials that cannot go in an HTTP header fail here, in words that never quote them
+    (requests' own error would print the whole header value: the token)."""
+    for name, value in headers.items():
+        if not value.isascii() or not value.isprintable() or value != value.strip():
+            raise UsageError(f"the credential for the {name} header contains characters that cannot be sent "
+                             "in an HTTP header (a line break, a control character or a non-ASCII character)",
+                             hint="give the API token alone, on one line")
+
+
 def _checked_attempts(max_attempts: int) -> int:
     if not isinstance(max_attempts, int) or max_attempts < 1:
         raise UsageError(f"the number of attempts must be at least 1, not {max_attempts!r}")
@@ -468,7 +552,7 @@ def _bucket_for(rate: float | TokenBucket | None, *, sleep: Callable[[float], No
 def _new_session(auth_headers: Mapping[str, str], headers: Mapping[str, str], max_connections: int) -> requests.Session:
     session = requests.Session()
     # Retries are ours (they know what is safe to repeat); urllib3 must not add its own.
-    adapter = HTTPAdapter(max_retries=0, pool_connections=max_connections, pool_maxsize=max_connections)
+    adapter = WatchedAdapter(max_retries=0, pool_connections=max_connections, pool_maxsize=max_connections)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json", **headers})

@@ -17,6 +17,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, ReadTimeoutError
 
 from inboxctl.errors import AuthenticationError, BackendError, NotFoundError, RateLimitedError
+from inboxctl.http.transport import DeadlineExceeded
 
 _MAX_REASON_LENGTH = 300
 # Preferred order: a human sentence beats a short code ("error": "invalid_grant").
@@ -59,12 +60,15 @@ def reason_from_body(body: Any) -> str | None:
 def reason_from_response(response: requests.Response) -> str | None:
     """The server's reason for an error response, from a JSON, text or HTML body; None if silent."""
     content = response.content or b""
-    text = content.decode(response.encoding or "utf-8", errors="replace").strip()
+    try:
+        text = content.decode(response.encoding or "utf-8", errors="replace").strip()
+    except LookupError:  # a charset Python does not know
+        text = content.decode("utf-8", errors="replace").strip()
     if not text:
         return None
     try:
         return reason_from_body(json.loads(text))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than anyone writes an error
         pass
     if text.startswith("<"):  # an HTML error page from a proxy: its title is the only useful part
         title = _HTML_TITLE.search(text)
@@ -180,6 +184,8 @@ def _connection_failure(error: requests.exceptions.ConnectionError) -> Transport
 def describe_transport_failure(error: requests.RequestException) -> str:
     """A short, human description of a failure below HTTP ("connection refused", "timed out")."""
     text = str(error).lower()
+    if isinstance(error, DeadlineExceeded):
+        return str(error)
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS/SSL error (certificate or protocol)"
     if isinstance(error, requests.exceptions.ConnectTimeout):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from inboxctl.errors import BackendError
+from inboxctl.http.shapes import kind_of
 
 Extract = Callable[[Any], Any]
 
@@ -108,6 +109,9 @@ def iterate_cursor(
 
 
 def _items_of(body: Any, items: Extract, client: JsonRequester, path: str) -> list[Any]:
+    if not isinstance(body, dict):
+        # Every paged listing answers an object; null (or a list) would otherwise read as "no items".
+        raise _unexpected(client, path, f"expected a JSON object, got {kind_of(body)}")
     try:
         found = items(body)
     except (KeyError, IndexError, TypeError, AttributeError) as error:
@@ -115,7 +119,7 @@ def _items_of(body: Any, items: Extract, client: JsonRequester, path: str) -> li
     if found is None:
         return []
     if not isinstance(found, list):
-        raise _unexpected(client, path, f"the items are a {type(found).__name__}, not a list")
+        raise _unexpected(client, path, f"the items are {kind_of(found)}, not a list")
     return found
 
 

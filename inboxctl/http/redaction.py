@@ -26,8 +26,9 @@ _SENSITIVE_EXACT = frozenset({"key", "auth", "code", "sig"})
 # name=value, as found in query strings and in messages that quote them. The value stops at a
 # separator, whitespace or a quote so the rest of the text survives.
 _PAIR = re.compile(r"(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&#;\s'\"<>)]*)")
-# Basic-auth style credentials inside a URL: scheme://user:password@host
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/@\s]+@")
+# Basic-auth style credentials inside a URL: scheme://user:password@host. Up to the last "@" of the
+# authority, so a password holding an "@" is masked whole.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s'\"<>]*@")
 
 # Secrets shorter than this are not replaced by value: replacing "ab" everywhere would garble
 # messages, and no real token is that short.

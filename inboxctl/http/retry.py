@@ -113,7 +113,7 @@ def hubspot_rate_limit_rule(response: requests.Response) -> RateLimitDecision | 
 def _hubspot_policy(response: requests.Response) -> str | None:
     try:
         body = json.loads(response.content or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     policy = body.get("policyName") if isinstance(body, dict) else None
     return policy if isinstance(policy, str) else None

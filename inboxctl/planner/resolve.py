@@ -1,7 +1,8 @@
 """Names in definitions checked against the server's directory, and spelled as the server spells them.
 
 Users are matched by e-mail, everything else by display name, case-insensitively; a name
-that matches nothing gets the closest existing one as a suggestion.
+that matches nothing gets the closest existing one as a suggestion. A deactivated user is an
+error as a routing target and a warning anywhere else (``InboxDefinition.warnings``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from inboxctl.definitions.formats import did_you_mean
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Problem
 
 PAID_TIERS = ("professional", "enterprise")
+_HEADING_ROLE = "the chat heading would show someone who never answers"
 
 
 class Resolver:
@@ -35,12 +37,18 @@ class Resolver:
             f"known {what}s: {', '.join(sorted(choices))}" if choices else f"create the {what} on {self.server} first")
         self.problems.append(inbox.problem(path, f"{what} {value!r} does not exist on {self.server}", fix))
 
-    def user(self, inbox: InboxDefinition, path: tuple, email: str, *, routing: bool = False) -> None:
+    def user(self, inbox: InboxDefinition, path: tuple, email: str, *, routing: bool = False,
+             role: str = "") -> None:
+        """``role``: what a deactivated user listed here would mean, for its warning."""
         user = self.users.get(email.lower())
         if user is None:
             self.unknown(inbox, path, "user", email, [u.email for u in self.directory.users])
+        elif not routing and not user.active:
+            inbox.warn(path, f"{email} is deactivated on {self.server}" + (f": {role}" if role else ""),
+                       "remove the user from this list, or reactivate them")
         elif routing and not user.has_seat:
-            self.problems.append(inbox.problem(path, f"{email} has no paid seat and cannot be a routing target (F25)",
+            self.problems.append(inbox.problem(path, f"{email} has no paid seat, and only users with one can be "
+                                               "routing targets",
                                                "give the user a Sales or Service seat, or route to someone else"))
         elif routing and not user.active:
             self.problems.append(inbox.problem(path, f"{email} is deactivated and cannot be a routing target",
@@ -58,7 +66,7 @@ class Resolver:
 
     def assignees(self, inbox: InboxDefinition, path: tuple, table: dict[str, Any], *, routing: bool) -> None:
         for index, email in enumerate(table.get("users", [])):
-            self.user(inbox, path + ("users", index), email, routing=routing)
+            self.user(inbox, path + ("users", index), email, routing=routing, role=_HEADING_ROLE)
         if "teams" in table:
             table["teams"] = self.team_names(inbox, path + ("teams",), table["teams"])
 
@@ -95,12 +103,14 @@ class Resolver:
                     "set stage here too, one of: " + ", ".join(pipeline.stages)))
         owner = given.get("owner", "conversation_owner")
         if owner != "conversation_owner":
-            self.user(inbox, path + ("owner",), owner)
+            self.user(inbox, path + ("owner",), owner,
+                      role="tickets would be owned by someone who cannot work on them")
 
     def inbox(self, inbox: InboxDefinition) -> None:
         settings = inbox.settings
         for index, email in enumerate(settings["members"]):
-            self.user(inbox, ("inbox", "members", index), email)
+            self.user(inbox, ("inbox", "members", index), email,
+                      role="as a member they can neither see nor answer this inbox's conversations")
         settings["teams"] = self.team_names(inbox, ("inbox", "teams"), settings["teams"])
         self.routing(inbox, ("routing",), settings["routing"])
         self.ticket_defaults(inbox, ("ticket_defaults",), settings["ticket_defaults"], settings["ticket_defaults"])
@@ -123,7 +133,7 @@ class Resolver:
     def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
         if channel.key.lower() in self.personal_addresses:
             self.problems.append(inbox.problem(
-                path + ("address",), f"{channel.key} is a user's personal address and cannot be a team address (F10)",
+                path + ("address",), f"{channel.key} is a user's personal address, and a team address cannot be one",
                 "use a shared address such as support@..."))
 
     def channel_chat(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
@@ -131,7 +141,7 @@ class Resolver:
         if heading:
             self.assignees(inbox, path + ("heading",), heading, routing=False)
             for index, email in enumerate(heading.get("default_users", [])):
-                self.user(inbox, path + ("heading", "default_users", index), email)
+                self.user(inbox, path + ("heading", "default_users", index), email, role=_HEADING_ROLE)
 
     def channel_messenger(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
         page = self.pages.get(channel.key.lower())
@@ -139,7 +149,8 @@ class Resolver:
             self.unknown(inbox, path + ("page",), "Facebook page", channel.key, [p.name for p in self.pages.values()])
         elif page.connected_to_other_account:
             self.problems.append(inbox.problem(path + ("page",),
-                                               f"Facebook page {page.name!r} is connected to another account (F12)",
+                                               f"Facebook page {page.name!r} is connected to another account, "
+                                               "and a page can be connected to one only",
                                                "disconnect it from the other account first"))
         else:
             channel.settings["page"] = page.name

@@ -8,7 +8,7 @@ from typing import Any
 
 from inboxctl.backends.base import Backend, Directory, LiveInbox
 from inboxctl.definitions.formats import did_you_mean
-from inboxctl.definitions.model import InboxDefinition, Problem
+from inboxctl.definitions.model import InboxDefinition, Problem, in_reading_order
 from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError, UnsupportedError, UsageError
 from inboxctl.planner.diff import fingerprint, plan_changes
 from inboxctl.planner.plan import CREATE, DELETE, INBOX, Plan, ResourceChange
@@ -89,7 +89,7 @@ def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool =
         seen.record(live, directory)
     problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
     if problems:
-        raise PlanError(problems)
+        raise _plan_error(problems, inboxes)
     changes, notes = plan_changes(selected, _targeted(live, selected, targets), prune=prune)
     for change in changes:
         if change.action == DELETE:
@@ -120,10 +120,16 @@ def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition], *, 
         seen.record(live, directory)
     problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
     if problems:
-        raise PlanError(problems)
+        raise _plan_error(problems, inboxes)
     changes, notes = plan_verification(selected, _targeted(live, selected, targets), backend.capabilities.supports)
     return Plan(changes=changes, server=server, fingerprint=fingerprint(live), notes=notes, verify_only=True,
                 unmanaged=unmanaged, targets=[inbox.name for inbox in selected] if targets else [])
+
+
+def _plan_error(problems: list[Problem], inboxes: list[InboxDefinition]) -> PlanError:
+    """Every problem, with the definitions' warnings, in reading order: all that is worth fixing, at once."""
+    warnings = [warning for inbox in inboxes for warning in inbox.warnings]
+    return PlanError(in_reading_order(problems + warnings, [inbox.source or "" for inbox in inboxes]))
 
 
 def refuse_changes_by_hand(backend: Backend, plan: Plan) -> None:

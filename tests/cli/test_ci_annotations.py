@@ -59,13 +59,13 @@ def test_validate_problems_become_error_annotations_on_their_lines(run, broken: 
     found = annotations(result.stderr)
     assert [(a["command"], a["file"], a["line"], a["col"], a["title"]) for a in found] == [
         ("error", str(broken), "3", "12", "inboxctl validate: inbox.members[0]"),
-        ("error", str(broken), "6", "1", "inboxctl validate: routing.mode"),
+        ("error", str(broken), "6", "8", "inboxctl validate: routing.mode"),
     ]
     assert found[1]["message"] == ("routing.mode: 'contact_ownr' is not a valid value\n"
                                    'fix: did you mean "contact_owner"? (one of "users_and_teams", '
                                    '"contact_owner", "unassigned")')
     # The annotations replace the text lines of the problems; the summary line and exit code stay.
-    assert f"{broken}:6:1" not in result.stderr
+    assert f"{broken}:6:8" not in result.stderr
     assert result.stderr.rstrip().endswith("Error: 2 problems found in the definitions")
 
 
@@ -87,7 +87,7 @@ def test_text_output_is_unchanged_outside_github_actions(run, broken: Path, monk
     assert result.stderr == (
         f"{broken}:3:12: inbox.members[0]: 'alice@acme' is not an e-mail address\n"
         "    fix: write it as name@example.com\n"
-        f"{broken}:6:1: routing.mode: 'contact_ownr' is not a valid value\n"
+        f"{broken}:6:8: routing.mode: 'contact_ownr' is not a valid value\n"
         '    fix: did you mean "contact_owner"? (one of "users_and_teams", "contact_owner", "unassigned")\n'
         "Error: 2 problems found in the definitions\n")
 
@@ -122,7 +122,7 @@ def test_plan_problems_are_annotated_where_the_name_is_written(run, tmp_path: Pa
     path = tmp_path / "team.toml"
     path.write_text('[inbox]\nname = "Team"\nmembers = ["alise@acme.example"]\n', encoding="utf-8")
     result = run("plan", str(path), "--format", "github")
-    assert result.exit_code == 1
+    assert result.exit_code == 5
     (found,) = annotations(result.stderr)
     assert (found["file"], found["line"], found["col"]) == (str(path), "3", "12")
     assert found["title"] == "inboxctl plan: inbox.members[0]" and "alice@acme.example" in found["message"]

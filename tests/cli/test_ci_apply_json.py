@@ -93,7 +93,8 @@ def test_a_failure_carries_the_servers_reason_and_what_depended_on_it_is_skipped
     assert document["complete"] is False
     assert document["summary"] == {"applied": 1, "failed": 1, "skipped": 1}
     assert [(r["address"], r["outcome"], r["reason"]) for r in document["results"]] == [
-        ('inbox "Escalations"', "failed", "invalid routing rule: bob@acme.example has no paid seat (F25)"),
+        ('inbox "Escalations"', "failed",
+         "invalid routing rule: bob@acme.example has no paid seat, and only users with one can be routing targets"),
         ('inbox "Partners"', "applied", None),
         ('inbox "Escalations" / chat "Escalations chat"', "skipped", "its inbox could not be created"),
     ]

@@ -92,7 +92,7 @@ def test_a_channel_held_by_an_inbox_left_out_says_to_target_it_too(run, configs:
     support.write_text(support.read_text() + "\n[[channels]]" + chat)
     assert run("validate", str(configs)).exit_code == 0
     targeted = run("plan", str(configs), "--inbox", "Support")
-    assert targeted.exit_code == 1
+    assert targeted.exit_code == 5
     assert "chat 'Pricing page chat' is connected to inbox 'Sales'" in targeted.stderr
     assert "fix: add --inbox 'Sales' to move it in the same run" in targeted.stderr
     both = run("plan", str(configs), "--inbox", "Support", "--inbox", "Sales", "-o", "json")

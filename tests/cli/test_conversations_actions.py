@@ -376,6 +376,6 @@ def test_progress_bar_only_when_stderr_is_a_terminal(run, db, monkeypatch):
     assert quiet.stderr.splitlines()[0] == "close: 3 changed, 0 unchanged, 0 failed."  # no progress when piped
     monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
     shown = run("conv", "reopen", *ids)
-    # click's bar prints its label first (and does not redraw, since CliRunner's stderr is no real tty).
-    assert shown.stderr.splitlines()[0] == "reopen"
+    # The bar is redrawn in place (\r) and left complete on its line, before the summary.
+    assert shown.stderr.split("\n")[0].split("\r")[-1] == "reopen [" + "#" * 30 + "] 3/3"
     assert shown.stdout == ""

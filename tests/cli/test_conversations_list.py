@@ -88,11 +88,11 @@ def test_filters_status_channel_and_channel_name(run, db):
 
 def test_unknown_channel_and_inbox_say_what_was_meant(run, db):
     result = run("conv", "list", "--inbox", "Suport")
-    assert result.exit_code == 1
+    assert result.exit_code == 64
     assert "no inbox named 'Suport'" in result.stderr and "did you mean 'Support'?" in result.stderr
     assert result.stdout == ""
     result = run("conv", "list", "--channel", "Webside chat")
-    assert result.exit_code == 1 and "did you mean 'Website chat'?" in result.stderr
+    assert result.exit_code == 64 and "did you mean 'Website chat'?" in result.stderr
 
 
 def test_assignee_is_matched_case_insensitively(run, db):
@@ -233,7 +233,7 @@ def test_show_a_conversation_in_trash_says_when_it_is_purged(run, db):
 
 def test_show_an_unknown_conversation(run, db):
     result = run("conv", "show", "999999")
-    assert result.exit_code == 1 and "conversation 999999: no such conversation" in result.stderr
+    assert result.exit_code == 64 and "conversation 999999: no such conversation" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["list", "show", "assign", "close", "reopen", "trash", "restore", "delete", "spam",

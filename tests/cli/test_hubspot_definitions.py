@@ -106,9 +106,9 @@ stage = "Closed"
 """)
     planned = hs("plan", path)
 
-    assert planned.exit_code == 1
+    assert planned.exit_code == 5
     assert "team 'Tier 9' does not exist on HubSpot" in planned.stderr and 'did you mean "Tier' in planned.stderr
-    assert "erin@acme.example has no paid seat and cannot be a routing target (F25)" in planned.stderr
+    assert "erin@acme.example has no paid seat, and only users with one can be routing targets" in planned.stderr
     assert "frank@acme.example is deactivated" in planned.stderr
     assert "stage 'Closed' is not in pipeline 'Billing Pipeline'" in planned.stderr
     assert "grace" not in planned.stderr and "Sales EMEA" not in planned.stderr

@@ -34,10 +34,42 @@ def test_parse_duration(text, expected):
     assert parse_duration(text) == expected
 
 
-@given(st.integers(min_value=0, max_value=10_000), st.sampled_from(["m", "h", "d", "w"]))
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+HUNDRED_YEARS = 36_525 * 86400
+
+
+@given(st.integers(min_value=0, max_value=5217), st.sampled_from(["m", "h", "d", "w"]))
 def test_any_whole_duration_parses_back_to_itself(amount, unit):
-    unit_seconds = {"m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
-    assert parse_duration(f"{amount}{unit}") == timedelta(seconds=amount * unit_seconds)
+    assert parse_duration(f"{amount}{unit}") == timedelta(seconds=amount * UNIT_SECONDS[unit])
+
+
+@given(st.integers(min_value=1, max_value=10**30), st.sampled_from(["m", "h", "d", "w"]))
+def test_a_duration_beyond_a_hundred_years_is_a_usage_error(amount, unit):
+    text = f"{amount}{unit}"
+    if amount * UNIT_SECONDS[unit] <= HUNDRED_YEARS:
+        assert parse_duration(text) == timedelta(seconds=amount * UNIT_SECONDS[unit])
+    else:
+        with pytest.raises(UsageError, match="too long: a duration reaches back at most 100 years"):
+            parse_when(text, option="--older-than")
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "0001-01-01", "1899-12-31T23:59", "0001-01-01T00:00+14:00",
+                                  "9998-12-31T23:00-12:00"])
+def test_dates_out_of_range_are_usage_errors_for_every_bound(text):
+    for end_of_day in (False, True):
+        with pytest.raises(UsageError, match="out of range: give a date between 1900-01-01 and 9998-12-31"):
+            parse_when(text, option="--until", end_of_day=end_of_day)
+
+
+def test_the_last_dates_in_range_still_work_as_upper_bounds():
+    assert parse_when("9998-12-31", option="--until", end_of_day=True) == datetime(9999, 1, 1, tzinfo=timezone.utc)
+    assert parse_when("1900-01-01", option="--since") == datetime(1900, 1, 1, tzinfo=timezone.utc)
+
+
+def test_a_long_value_is_cut_short_in_the_message():
+    with pytest.raises(UsageError) as raised:
+        parse_when("9" * 5000 + "d", option="--older-than")
+    assert len(str(raised.value)) < 200
 
 
 def test_parse_when_dates_datetimes_and_end_of_day():

@@ -184,7 +184,7 @@ def test_an_error_after_a_tricky_string_is_reported_on_its_own_line(run, tmp_pat
                     'provider = "gmial"\n', encoding="utf-8")
     result = run("validate", str(path))
     assert result.exit_code == 5
-    assert result.stderr.startswith(f"{path}:11:1: channels[0].provider: 'gmial' is not a valid value")
+    assert result.stderr.startswith(f"{path}:11:12: channels[0].provider: 'gmial' is not a valid value")
 
 
 # -- any document tomlkit writes: every key is found where it is written -----------------------------

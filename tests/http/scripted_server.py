@@ -7,7 +7,9 @@
 
 Each scripted route answers its replies in order and keeps repeating the last one. A reply can
 also be a function of the received request. Besides normal answers a reply can wait before
-answering (to provoke read timeouts) or drop the connection without answering.
+answering (to provoke read timeouts), drop the connection without answering, trickle its body
+one byte at a time (``trickle``: seconds between bytes), or flood (``flood``: a body of that many
+bytes, written in chunks and never held in memory), with or without a Content-Length.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +33,27 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (cut short when the server stops)
     drop: bool = False  # read the request, then close the connection without a word
+    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart
+    flood: int = 0  # instead of ``body``, this many bytes of one JSON string
+    hide_length: bool = False  # no Content-Length: the body ends when the connection closes
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as written: whole, byte by byte (trickle), or in large pieces (flood)."""
+        if self.flood:
+            filler = b"x" * 65536
+            yield b'"'
+            for start in range(0, self.flood, len(filler)):
+                yield filler[: min(len(filler), self.flood - start)]
+            yield b'"'
+            return
+        body, _ = self.encoded()
+        if self.trickle:
+            yield from (body[index:index + 1] for index in range(len(body)))
+        else:
+            yield body
+
+    def length(self) -> int:
+        return self.flood + 2 if self.flood else len(self.encoded()[0])
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, (dict, list)):
@@ -135,17 +158,31 @@ class _Handler(BaseHTTPRequestHandler):
                         self.rfile.read(length) if length else b"", server.clock())
 
     def _answer(self, reply: Reply) -> None:
-        body, content_type = reply.encoded()
+        content_type = "application/json" if reply.flood else reply.encoded()[1]
         try:
             self.send_response(reply.status)
-            headers = {"Content-Type": content_type, "Content-Length": str(len(body)), **reply.headers}
+            headers = {"Content-Type": content_type, **reply.headers}
+            if reply.hide_length:
+                headers["Connection"] = "close"
+                self.close_connection = True
+            else:
+                headers["Content-Length"] = str(reply.length())
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                self._write_body(reply)
         except OSError:  # the client gave up waiting (read timeout): nothing left to do
             self.close_connection = True
+
+    def _write_body(self, reply: Reply) -> None:
+        server: ScriptedServer = self.server.scripted  # type: ignore[attr-defined]
+        for chunk in reply.chunks():
+            self.wfile.write(chunk)
+            if reply.trickle:
+                self.wfile.flush()
+                if server.stopping.wait(reply.trickle):
+                    return
 
     def _drop(self) -> None:
         self.close_connection = True

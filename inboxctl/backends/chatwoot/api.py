@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from inboxctl.http import HttpClient, dig, iterate_pages
+from inboxctl.http.shapes import json_object, listed_under, object_list, object_with_id, objects_of
 
 # The counter in ``data.meta`` that matches each assignee_type, so paging stops on the last page.
 _COUNT_OF = {"me": "mine_count", "assigned": "assigned_count", "unassigned": "unassigned_count", "all": "all_count"}
@@ -24,36 +25,56 @@ class ChatwootApi:
     def _path(self, rest: str) -> str:
         return f"/api/v1/accounts/{self.account_id}{rest}"
 
+    # -- the shapes this module's callers rely on: an error naming the endpoint otherwise ----------------
+    def _object(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        return json_object(body, server=self.client.server_name, endpoint=f"{method} {path}")
+
+    def _created(self, path: str, body: Any) -> dict[str, Any]:
+        return object_with_id(body, server=self.client.server_name, endpoint=f"POST {path}")
+
+    def _list(self, path: str, *, ids: bool = True) -> list[dict[str, Any]]:
+        return object_list(self.client.get(path), server=self.client.server_name, endpoint=f"GET {path}", ids=ids)
+
+    def _payload(self, path: str, *, params: Mapping[str, Any] | None = None, ids: bool = True) -> list[dict[str, Any]]:
+        return listed_under(self.client.get(path, params=params), "payload", server=self.client.server_name,
+                            endpoint=f"GET {path}", ids=ids)
+
+    def _written(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        """The answer to a write: an object, or nothing (some endpoints answer with an empty body)."""
+        return {} if body is None else self._object(method, path, body)
+
     # -- identity -------------------------------------------------------------------------------
     def profile(self) -> dict[str, Any]:
-        return self.client.get("/api/v1/profile") or {}
+        return self._object("GET", "/api/v1/profile", self.client.get("/api/v1/profile"))
 
     # -- directory ------------------------------------------------------------------------------
     def agents(self) -> list[dict[str, Any]]:
-        return self.client.get(self._path("/agents")) or []
+        return self._list(self._path("/agents"))
 
     def teams(self) -> list[dict[str, Any]]:
-        return self.client.get(self._path("/teams")) or []
+        return self._list(self._path("/teams"))
 
     def team_members(self, team_id: int) -> list[dict[str, Any]]:
-        return self.client.get(self._path(f"/teams/{team_id}/team_members")) or []
+        return self._list(self._path(f"/teams/{team_id}/team_members"))
 
     # -- inboxes --------------------------------------------------------------------------------
     def inboxes(self) -> list[dict[str, Any]]:
-        return (self.client.get(self._path("/inboxes")) or {}).get("payload", [])
+        return self._payload(self._path("/inboxes"))
 
     def create_inbox(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self.client.post(self._path("/inboxes"), json=dict(body)) or {}
+        path = self._path("/inboxes")
+        return self._created(path, self.client.post(path, json=dict(body)))
 
     def update_inbox(self, inbox_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         # Setting fields to given values: sending it twice is sending it once.
-        return self.client.patch(self._path(f"/inboxes/{inbox_id}"), json=dict(body), idempotent=True) or {}
+        path = self._path(f"/inboxes/{inbox_id}")
+        return self._written("PATCH", path, self.client.patch(path, json=dict(body), idempotent=True))
 
     def delete_inbox(self, inbox_id: int) -> None:
         self.client.delete(self._path(f"/inboxes/{inbox_id}"))
 
     def inbox_members(self, inbox_id: int) -> list[dict[str, Any]]:
-        return (self.client.get(self._path(f"/inbox_members/{inbox_id}")) or {}).get("payload", [])
+        return self._payload(self._path(f"/inbox_members/{inbox_id}"))
 
     def set_inbox_members(self, inbox_id: int, user_ids: Sequence[int]) -> None:
         """Replace the member list (Chatwoot refuses an empty list here: use remove_inbox_members)."""
@@ -65,15 +86,17 @@ class ChatwootApi:
 
     # -- automation rules -------------------------------------------------------------------------
     def automation_rules(self) -> list[dict[str, Any]]:
-        return (self.client.get(self._path("/automation_rules")) or {}).get("payload", [])
+        return self._payload(self._path("/automation_rules"))
 
     def create_rule(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        created = self.client.post(self._path("/automation_rules"), json=dict(body)) or {}
-        return created.get("payload", created) if isinstance(created.get("payload"), dict) else created
+        path = self._path("/automation_rules")
+        created = self._object("POST", path, self.client.post(path, json=dict(body)))
+        return self._created(path, created["payload"] if isinstance(created.get("payload"), dict) else created)
 
     def update_rule(self, rule_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
-        updated = self.client.patch(self._path(f"/automation_rules/{rule_id}"), json=dict(body), idempotent=True) or {}
-        return updated.get("payload", updated) if isinstance(updated.get("payload"), dict) else updated
+        path = self._path(f"/automation_rules/{rule_id}")
+        updated = self._written("PATCH", path, self.client.patch(path, json=dict(body), idempotent=True))
+        return updated["payload"] if isinstance(updated.get("payload"), dict) else updated
 
     def delete_rule(self, rule_id: int) -> None:
         self.client.delete(self._path(f"/automation_rules/{rule_id}"))
@@ -82,22 +105,30 @@ class ChatwootApi:
     def conversations(self, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         """``GET /conversations``, page by page (25 per page by default)."""
         counter = _COUNT_OF.get(str(params.get("assignee_type", "all")), "all_count")
-        return iterate_pages(self.client, self._path("/conversations"), params,
-                             items=dig("data", "payload"), total=dig("data", "meta", counter))
+        path = self._path("/conversations")
+        pages = iterate_pages(self.client, path, params, items=dig("data", "payload"),
+                              total=dig("data", "meta", counter))
+        return objects_of(pages, server=self.client.server_name, endpoint=f"GET {path}", ids=True)
 
     def conversation_count(self, params: Mapping[str, Any]) -> int:
-        body = self.client.get(self._path("/conversations"), params=dict(params)) or {}
+        path = self._path("/conversations")
+        body = self._object("GET", path, self.client.get(path, params=dict(params)))
         count = dig("data", "meta", "all_count")(body)
-        return int(count) if isinstance(count, int) else len(dig("data", "payload")(body) or [])
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            return count
+        return len(listed_under(body.get("data"), "payload", server=self.client.server_name, endpoint=f"GET {path}"))
 
     def filter_conversations(self, conditions: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
         """``POST /conversations/filter`` (a read: paged, retried like a GET)."""
-        return iterate_pages(self.client, self._path("/conversations/filter"), {}, method="POST",
-                             json={"payload": [dict(condition) for condition in conditions]},
-                             items=dig("payload"), total=dig("meta", "all_count"))
+        path = self._path("/conversations/filter")
+        pages = iterate_pages(self.client, path, {}, method="POST",
+                              json={"payload": [dict(condition) for condition in conditions]},
+                              items=dig("payload"), total=dig("meta", "all_count"))
+        return objects_of(pages, server=self.client.server_name, endpoint=f"POST {path}", ids=True)
 
     def conversation(self, display_id: int) -> dict[str, Any]:
-        return self.client.get(self._path(f"/conversations/{display_id}")) or {}
+        path = self._path(f"/conversations/{display_id}")
+        return self._object("GET", path, self.client.get(path))
 
     def messages(self, display_id: int) -> list[dict[str, Any]]:
         """Every message, oldest first. Chatwoot answers the latest 20 and, with ``before=<id>``, the 20
@@ -106,9 +137,9 @@ class ChatwootApi:
         before: int | None = None
         while True:
             params = {"before": before} if before is not None else {}
-            body = self.client.get(self._path(f"/conversations/{display_id}/messages"), params=params) or {}
+            listed = self._payload(self._path(f"/conversations/{display_id}/messages"), params=params)
             # Only what is older than asked for: a server ignoring ``before`` would otherwise page forever.
-            page = [m for m in body.get("payload") or [] if before is None or int(m.get("id", 0)) < before]
+            page = [m for m in listed if before is None or int(m["id"]) < before]
             if not page:
                 break
             pages.append(page)
@@ -116,16 +147,17 @@ class ChatwootApi:
         return [message for page in reversed(pages) for message in page]
 
     def toggle_status(self, display_id: int, status: str) -> dict[str, Any]:
-        return self.client.post(self._path(f"/conversations/{display_id}/toggle_status"), json={"status": status}) or {}
+        path = self._path(f"/conversations/{display_id}/toggle_status")
+        return self._written("POST", path, self.client.post(path, json={"status": status}))
 
     def assign(self, display_id: int, assignee_id: int | None) -> dict[str, Any]:
-        return self.client.post(self._path(f"/conversations/{display_id}/assignments"),
-                                json={"assignee_id": assignee_id}) or {}
+        path = self._path(f"/conversations/{display_id}/assignments")
+        return self._written("POST", path, self.client.post(path, json={"assignee_id": assignee_id}))
 
     def assign_team(self, display_id: int, team_id: int | None) -> dict[str, Any]:
         """A team, or none with ``None`` (assignments_controller.rb: ``team_id`` without ``assignee_id``)."""
-        return self.client.post(self._path(f"/conversations/{display_id}/assignments"),
-                                json={"team_id": team_id}) or {}
+        path = self._path(f"/conversations/{display_id}/assignments")
+        return self._written("POST", path, self.client.post(path, json={"team_id": team_id}))
 
     def bulk_update(self, display_ids: Sequence[int], fields: Mapping[str, Any]) -> None:
         """``POST /bulk_actions``: Chatwoot answers at once and applies it later, silently."""
@@ -136,8 +168,10 @@ class ChatwootApi:
         self.client.delete(self._path(f"/conversations/{display_id}"))
 
     def add_private_note(self, display_id: int, text: str) -> dict[str, Any]:
-        return self.client.post(self._path(f"/conversations/{display_id}/messages"),
-                                json={"content": text, "message_type": "outgoing", "private": True}) or {}
+        path = self._path(f"/conversations/{display_id}/messages")
+        return self._written("POST", path, self.client.post(
+            path, json={"content": text, "message_type": "outgoing", "private": True}))
 
     def set_contact_blocked(self, contact_id: int, blocked: bool) -> dict[str, Any]:
-        return self.client.put(self._path(f"/contacts/{contact_id}"), json={"blocked": blocked}) or {}
+        path = self._path(f"/contacts/{contact_id}")
+        return self._written("PUT", path, self.client.put(path, json={"blocked": blocked}))

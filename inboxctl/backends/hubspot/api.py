@@ -22,6 +22,7 @@ from typing import Any
 
 from inboxctl.errors import AuthenticationError, BackendError
 from inboxctl.http import HttpClient, iterate_cursor
+from inboxctl.http.shapes import json_object, listed_under, object_with_id
 
 CONVERSATIONS = "/conversations/conversations/2026-09"
 OWNERS = "/crm/owners/2026-09"
@@ -48,7 +49,7 @@ class HubSpotApi:
     def account_details(self) -> dict[str, Any]:
         """``{portalId, accountType, timeZone, ...}``: any valid token may read it."""
         with needs_scope(None):
-            return self.client.get(ACCOUNT) or {}
+            return self._object("GET", ACCOUNT, self.client.get(ACCOUNT))
 
     # -- lists read once per run ----------------------------------------------------------------------
     def inboxes(self) -> Iterator[dict[str, Any]]:
@@ -66,8 +67,9 @@ class HubSpotApi:
 
     def first_inbox_page(self) -> dict[str, Any]:
         """One small read that needs ``conversations.read``: proves the token can see the inbox."""
+        path = f"{CONVERSATIONS}/inboxes"
         with needs_scope(READ_SCOPE):
-            return self.client.get(f"{CONVERSATIONS}/inboxes", params={"limit": 1}) or {}
+            return self._object("GET", path, self.client.get(path, params={"limit": 1}))
 
     # -- threads --------------------------------------------------------------------------------------
     def thread_pages(self, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
@@ -76,8 +78,10 @@ class HubSpotApi:
 
     def thread(self, thread_id: int, *, archived: bool = False) -> dict[str, Any]:
         params = {**WITH_TICKET, **({"archived": "true"} if archived else {})}
+        path = f"{CONVERSATIONS}/threads/{thread_id}"
         with needs_scope(READ_SCOPE):
-            return self.client.get(f"{CONVERSATIONS}/threads/{thread_id}", params=params) or {}
+            body = self.client.get(path, params=params)
+        return object_with_id(body, server=self.client.server_name, endpoint=f"GET {path}")
 
     def message_pages(self, thread_id: int, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Every message of a thread, oldest first, one list per page."""
@@ -90,19 +94,21 @@ class HubSpotApi:
         inputs = sorted(set(actor_ids))
         if not inputs:
             return []
+        path = f"{CONVERSATIONS}/actors/batch/read"
         with needs_scope(READ_SCOPE):
-            body = self.client.post(f"{CONVERSATIONS}/actors/batch/read", json={"inputs": inputs}, idempotent=True)
-        return _results(body)
+            body = self.client.post(path, json={"inputs": inputs}, idempotent=True)
+        return self._results("POST", path, body)
 
     def contacts(self, contact_ids: Iterable[str]) -> list[dict[str, Any]]:
         """CRM batch read of contacts: ``{id, properties: {email, firstname, lastname}}`` each."""
         inputs = sorted(set(contact_ids))
         if not inputs:
             return []
+        path = f"{CONTACTS}/batch/read"
         with needs_scope(CONTACTS_SCOPE):
-            body = self.client.post(f"{CONTACTS}/batch/read", idempotent=True, json={
+            body = self.client.post(path, idempotent=True, json={
                 "inputs": [{"id": contact_id} for contact_id in inputs], "properties": list(CONTACT_PROPERTIES)})
-        return _results(body)
+        return self._results("POST", path, body)
 
     # -- writes, one thread per call (HubSpot has no batch update) ------------------------------------
     def set_status(self, thread_id: int, status: str) -> None:
@@ -129,6 +135,15 @@ class HubSpotApi:
         with needs_scope(WRITE_SCOPE):
             self.client.request_json(method, f"{CONVERSATIONS}{path}", idempotent=False, **options)
 
+    # -- the shapes this module's callers rely on: an error naming the endpoint otherwise ----------------
+    def _object(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        return json_object(body, server=self.client.server_name, endpoint=f"{method} {path}")
+
+    def _results(self, method: str, path: str, body: Any) -> list[dict[str, Any]]:
+        """``results``: a list of objects; absent means none (HubSpot leaves empty lists out)."""
+        return listed_under(body, "results", server=self.client.server_name, endpoint=f"{method} {path}",
+                            required=False)
+
     # -- paging ---------------------------------------------------------------------------------------
     def _listing(self, path: str, scope: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         for page in self._pages(path, scope, params or {}):
@@ -136,7 +151,8 @@ class HubSpotApi:
 
     def _pages(self, path: str, scope: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
         # iterate_cursor yields items; an extractor wrapping each page in a list makes it yield pages.
-        pages = iterate_cursor(self.client, path, {"limit": PAGE_SIZE, **params}, items=_page_as_one_item)
+        pages = iterate_cursor(self.client, path, {"limit": PAGE_SIZE, **params},
+                               items=lambda body: [self._results("GET", path, body)])
         with needs_scope(scope):
             yield from pages
 
@@ -161,13 +177,3 @@ def _scopes_named(reason: str | None) -> str | None:
     found = [name for name in _SCOPE_NAME.findall(reason or "")
              if name.split(".")[0] in ("conversations", "crm", "tickets", "settings", "oauth")]
     return ", ".join(dict.fromkeys(found)) or None
-
-
-def _page_as_one_item(body: Any) -> list[Any]:
-    results = body.get("results") if isinstance(body, dict) else None
-    return [results if isinstance(results, list) else []]
-
-
-def _results(body: Any) -> list[dict[str, Any]]:
-    results = body.get("results") if isinstance(body, dict) else None
-    return [item for item in results or [] if isinstance(item, dict)]

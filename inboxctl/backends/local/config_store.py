@@ -13,7 +13,7 @@ from typing import Any
 
 from inboxctl.backends.base import LiveInbox
 from inboxctl.backends.local.seed import fallback_address
-from inboxctl.backends.local.store import LocalStore
+from inboxctl.backends.local.store import NAMES, CorruptStoreError, LocalStore, json_column
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
 from inboxctl.definitions.spec import CHANNEL_FIELDS, CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT
 from inboxctl.definitions.validate import defaults_of
@@ -22,6 +22,10 @@ from inboxctl.planner.plan import CREATE, DELETE, INBOX, ResourceChange
 
 # Inbox settings kept in the inboxes.settings JSON column; members and teams have tables of their own.
 JSON_SETTINGS = (*DEFAULTED_TABLES, "business_hours")
+
+# The rules this file enforces, in words (they are what a user reads when a change fails).
+PAGE_ELSEWHERE = "it is connected to another account, and a page can be connected to one only"
+NO_SEAT = "has no paid seat, and only users with one can be routing targets"
 
 
 def channel_defaults(kind: str) -> dict[str, Any]:
@@ -36,7 +40,9 @@ def read_inboxes(store: LocalStore) -> list[LiveInbox]:
 
 
 def _read_inbox(db: sqlite3.Connection, row: sqlite3.Row) -> LiveInbox:
-    stored = json.loads(row["settings"])
+    if not isinstance(row["name"], str):
+        raise CorruptStoreError(f"inbox {row['id']} has no name")
+    stored = _json_object(row["settings"], f"the settings of inbox {row['name']!r}")
     settings: dict[str, Any] = {
         "members": [r["email"] for r in db.execute(
             "SELECT u.email FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? "
@@ -56,8 +62,18 @@ def _read_inbox(db: sqlite3.Connection, row: sqlite3.Row) -> LiveInbox:
 
 
 def _read_channel(row: sqlite3.Row) -> ChannelDefinition:
-    settings = {**channel_defaults(row["type"]), **json.loads(row["settings"]), CHANNEL_KEY[row["type"]]: row["key"]}
-    return ChannelDefinition(type=row["type"], settings=settings)
+    kind = row["type"]
+    if kind not in CHANNEL_KEY or not isinstance(row["key"], str):
+        raise CorruptStoreError(f"channel {row['id']} has an unknown type or key ({kind!r}, {row['key']!r})")
+    stored = _json_object(row["settings"], f"the settings of {kind} {row['key']!r}")
+    return ChannelDefinition(type=kind, settings={**channel_defaults(kind), **stored, CHANNEL_KEY[kind]: row["key"]})
+
+
+def _json_object(text: object, where: str) -> dict[str, Any]:
+    value = json_column(text, where)
+    if not isinstance(value, dict):
+        raise CorruptStoreError(f"{where} is not a JSON object")
+    return value
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -82,6 +98,7 @@ def _apply_inbox_change(db: sqlite3.Connection, change: ResourceChange, now: str
     _check_routing_targets(db, desired.get("routing", {}))
     stored = json.dumps({key: desired.get(key) for key in JSON_SETTINGS}, sort_keys=True)
     if change.action == CREATE:
+        _refuse_second_inbox(db, change.inbox)
         inbox_id = db.execute(
             "INSERT INTO inboxes (name, managed, protect, settings, fallback_address, updated_at) "
             "VALUES (?, 1, ?, ?, ?, ?)",
@@ -98,7 +115,9 @@ def _apply_inbox_change(db: sqlite3.Connection, change: ResourceChange, now: str
 def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> None:
     kind, key = change.channel_type or "", change.channel_key or ""
     if change.action == DELETE:
-        db.execute("DELETE FROM channels WHERE type = ? AND key = ?", (kind, key))
+        inbox = _inbox_row(db, change.inbox)
+        db.execute(f"DELETE FROM channels WHERE type = ? AND key = ? COLLATE {NAMES} AND inbox_id = ?",
+                   (kind, key, inbox["id"]))
         return
     inbox = _inbox_row(db, change.inbox)
     settings = {k: v for k, v in (change.desired or {}).items() if k != CHANNEL_KEY[kind]}
@@ -106,16 +125,18 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
     stored = json.dumps(settings, sort_keys=True)
     if change.action == CREATE:
         holder = db.execute("SELECT i.name FROM channels c JOIN inboxes i ON i.id = c.inbox_id "
-                            "WHERE c.type = ? AND c.key = ?", (kind, key)).fetchone()
+                            f"WHERE c.type = ? AND c.key = ? COLLATE {NAMES}", (kind, key)).fetchone()
         if holder:
             raise BackendError(f"cannot connect {kind} {key!r}",
                                reason=f"it is already connected to inbox {holder['name']!r}")
         db.execute("INSERT INTO channels (inbox_id, type, key, settings) VALUES (?, ?, ?, ?)",
                    (inbox["id"], kind, key, stored))
     else:
-        # The key column is case-insensitive, so this also applies a rename that changes only case.
-        db.execute("UPDATE channels SET settings = ?, key = ? WHERE type = ? AND key = ? AND inbox_id = ?",
-                   (stored, key, kind, key, inbox["id"]))
+        # Keys compare by name_key, so this also applies a rename that changes only case.
+        updated = db.execute(f"UPDATE channels SET settings = ?, key = ? WHERE type = ? AND key = ? COLLATE {NAMES} "
+                             "AND inbox_id = ?", (stored, key, kind, key, inbox["id"])).rowcount
+        if not updated:
+            raise NotFoundError(f"{kind} {key!r} is not connected to inbox {inbox['name']!r}")
 
 
 def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
@@ -123,7 +144,7 @@ def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
     if change.kind != INBOX or change.action != DELETE:
         return []
     count = store.connection.execute(
-        "SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE i.name = ?",
+        f"SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE i.name = ? COLLATE {NAMES}",
         (change.inbox,)).fetchone()[0]
     return [f"its {count} conversation{'s' if count != 1 else ''} will be deleted with it"] if count else []
 
@@ -132,29 +153,42 @@ def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
 
 def _check_channel_rules(db: sqlite3.Connection, kind: str, key: str, settings: dict[str, Any]) -> None:
     _check_routing_targets(db, settings.get("routing", {}))
-    if kind == "email" and db.execute("SELECT 1 FROM users WHERE email = ?", (key,)).fetchone():
-        raise BackendError(f"cannot connect {key}", reason="it is a user's personal address (F10)")
+    if kind == "email" and db.execute(f"SELECT 1 FROM users WHERE email = ? COLLATE {NAMES}", (key,)).fetchone():
+        raise BackendError(f"cannot connect {key}",
+                           reason="it is a user's personal address, and a team address cannot be one")
     if kind == "messenger":
-        page = db.execute("SELECT other_account FROM facebook_pages WHERE name = ?", (key,)).fetchone()
+        page = db.execute(f"SELECT other_account FROM facebook_pages WHERE name = ? COLLATE {NAMES}",
+                          (key,)).fetchone()
         if page is None or page["other_account"]:
             raise BackendError(f"cannot connect Facebook page {key!r}",
-                               reason="no such page" if page is None else "it is connected to another account (F12)")
+                               reason="no such page" if page is None else PAGE_ELSEWHERE)
 
 
 def _check_routing_targets(db: sqlite3.Connection, routing: dict[str, Any]) -> None:
     fallback = routing.get("fallback")
     emails = list(routing.get("users", [])) + (list(fallback.get("users", [])) if isinstance(fallback, dict) else [])
     for email in emails:
-        user = db.execute("SELECT has_seat FROM users WHERE email = ?", (email,)).fetchone()
+        user = db.execute(f"SELECT has_seat FROM users WHERE email = ? COLLATE {NAMES}", (email,)).fetchone()
         if user is not None and not user["has_seat"]:
-            raise BackendError("invalid routing rule", reason=f"{email} has no paid seat (F25)")
+            raise BackendError("invalid routing rule", reason=f"{email} {NO_SEAT}")
 
 
 def _inbox_row(db: sqlite3.Connection, name: str) -> sqlite3.Row:
-    row = db.execute("SELECT * FROM inboxes WHERE name = ?", (name,)).fetchone()
-    if row is None:
+    rows = db.execute(f"SELECT * FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchall()
+    if not rows:
         raise NotFoundError(f"inbox {name!r} does not exist")
-    return row
+    if len(rows) > 1:  # made by an inboxctl that compared names with SQLite's ASCII-only NOCASE
+        raise BackendError(f"inbox {name!r} is ambiguous: " + ", ".join(repr(row["name"]) for row in rows)
+                           + " differ only in case", hint="rename or delete all but one of them")
+    return rows[0]
+
+
+def _refuse_second_inbox(db: sqlite3.Connection, name: str) -> None:
+    row = db.execute(f"SELECT name FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchone()
+    if row is not None:
+        same = "" if row["name"] == name else " (names are the same whatever their case)"
+        raise BackendError(f"cannot create inbox {name!r}", reason=f"inbox {row['name']!r} already exists{same}; "
+                                                                    "another run may have made it since the plan")
 
 
 def _user_ids(db: sqlite3.Connection, emails: list[str]) -> list[int]:
@@ -166,7 +200,8 @@ def _team_ids(db: sqlite3.Connection, names: list[str]) -> list[int]:
 
 
 def _lookup(db: sqlite3.Connection, table: str, column: str, value: str) -> int:
-    row = db.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,)).fetchone()  # noqa: S608 - fixed names
+    row = db.execute(f"SELECT id FROM {table} WHERE {column} = ? COLLATE {NAMES}",  # noqa: S608 - fixed names
+                     (value,)).fetchone()
     if row is None:
         raise NotFoundError(f"{table[:-1]} {value!r} does not exist")
     return int(row["id"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from inboxctl.backends.local.store import LocalStore
+from inboxctl.backends.local.store import NAMES, LocalStore
 from inboxctl.conversations.model import (
     already_done,
     conversation_number,
@@ -37,6 +37,7 @@ from inboxctl.conversations.model import (
 from inboxctl.definitions.formats import did_you_mean
 from inboxctl.interrupts import InterruptHold
 from inboxctl.errors import NotFoundError
+from inboxctl.names import name_key
 
 log = logging.getLogger(__name__)
 
@@ -179,14 +180,14 @@ def _conditions(store: LocalStore, query: ConversationQuery) -> tuple[list[str],
     if query.channel is not None:
         _channel_condition(store.connection, query.channel, where)
     if query.assignee is not None:
-        where("c.assignee_id = (SELECT id FROM users WHERE email = ?)", query.assignee)
+        where(f"c.assignee_id IN (SELECT id FROM users WHERE email = ? COLLATE {NAMES})", query.assignee)
     if query.unassigned:
         where("c.assignee_id IS NULL AND c.assigned_to_bot = 0")
     if query.bot is not None:
         where("c.assigned_to_bot = 1 AND c.assignee_id IS NULL" if query.bot else "c.assigned_to_bot = 0")
     if query.contact is not None:
         if "@" in query.contact:
-            where("ct.email = ?", query.contact)
+            where(f"ct.email = ? COLLATE {NAMES}", query.contact)
         else:
             where("ct.name LIKE ? ESCAPE '\\'", _like(query.contact))
     since, until = query.bounds(store.clock())
@@ -219,16 +220,16 @@ def _channel_condition(db: sqlite3.Connection, channel: str, where: Any) -> None
         where("c.channel_type = ?", channel)
         return
     names = sorted({r[0] for r in db.execute("SELECT key FROM channels UNION SELECT DISTINCT channel_key "
-                                             "FROM conversations")}, key=str.casefold)
-    match = next((name for name in names if name.casefold() == channel.casefold()), None)
+                                             "FROM conversations")}, key=name_key)
+    match = next((name for name in names if name_key(name) == name_key(channel)), None)
     if match is None:
         raise NotFoundError(f"no channel type or channel named {channel!r}",
                             hint=_suggest(channel, [*CHANNEL_TYPES, *names]))
-    where("c.channel_key = ? COLLATE NOCASE", match)
+    where(f"c.channel_key = ? COLLATE {NAMES}", match)
 
 
 def _inbox_id(db: sqlite3.Connection, name: str) -> int:
-    row = db.execute("SELECT id FROM inboxes WHERE name = ?", (name,)).fetchone()
+    row = db.execute(f"SELECT id FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchone()
     if row is None:
         names = [r[0] for r in db.execute("SELECT name FROM inboxes ORDER BY name")]
         raise NotFoundError(f"no inbox named {name!r}", hint=_suggest(name, names))
@@ -310,8 +311,8 @@ class _Context:
     db: sqlite3.Connection
     request: ActionRequest
     now: str
-    users: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # casefolded e-mail -> id, e-mail, active
-    teams: dict[str, tuple[int, str]] = field(default_factory=dict)  # casefolded name -> id, name
+    users: dict[str, tuple[int, str, bool]] = field(default_factory=dict)  # name_key(e-mail) -> id, e-mail, active
+    teams: dict[str, tuple[int, str]] = field(default_factory=dict)  # name_key(name) -> id, name
 
 
 def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) -> Iterator[ActionResult]:
@@ -324,9 +325,9 @@ def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) ->
     """
     _prepare(store)
     with InterruptHold() as hold, store.transaction() as db:
-        users = {r["email"].casefold(): (r["id"], r["email"], bool(r["active"]))
+        users = {name_key(r["email"]): (r["id"], r["email"], bool(r["active"]))
                  for r in db.execute("SELECT id, email, active FROM users")}
-        teams = {r["name"].casefold(): (r["id"], r["name"]) for r in db.execute("SELECT id, name FROM teams")}
+        teams = {name_key(r["name"]): (r["id"], r["name"]) for r in db.execute("SELECT id, name FROM teams")}
         context = _Context(db=db, request=request, now=store.now_iso(), users=users, teams=teams)
         results = [_act(context, str(conversation_id)) for conversation_id in ids]
         hold.engage()
@@ -379,12 +380,12 @@ def _refusal(context: _Context, before: ConversationState) -> str | None:
     if before.trashed_at is not None and action not in ("restore", "delete", "trash"):
         return "in trash: restore it first"
     if action == "assign":
-        user = context.users.get((context.request.assignee or "").casefold())
+        user = context.users.get(name_key(context.request.assignee or ""))
         if user is None:
             return f"no user {context.request.assignee}"
         if not user[2]:
             return f"{user[1]} is deactivated: conversations can only be given to active users"
-    if action == "assign-team" and (context.request.team or "").casefold() not in context.teams:
+    if action == "assign-team" and name_key(context.request.team or "") not in context.teams:
         return f"no team {context.request.team!r}"
     if action == "comment" and not (context.request.text or "").strip():
         return "a comment needs text"
@@ -394,9 +395,9 @@ def _refusal(context: _Context, before: ConversationState) -> str | None:
 def _desired(context: _Context, before: ConversationState) -> ConversationState:
     request = context.request
     if request.action == "assign":  # the user's e-mail as the workspace spells it
-        request = replace(request, assignee=context.users[(request.assignee or "").casefold()][1])
+        request = replace(request, assignee=context.users[name_key(request.assignee or "")][1])
     if request.action == "assign-team":  # and the team's name
-        request = replace(request, team=context.teams[(request.team or "").casefold()][1])
+        request = replace(request, team=context.teams[name_key(request.team or "")][1])
     return expected_state(request, before, now=context.now) or before
 
 
@@ -406,10 +407,10 @@ def _write(context: _Context, number: int, sender: str, before: ConversationStat
     if after.status != before.status:
         columns.update(status=after.status, closed_at=now if after.status == "closed" else None)
     if (after.assignee, after.assigned_to_bot) != (before.assignee, before.assigned_to_bot):
-        columns.update(assignee_id=context.users[after.assignee.casefold()][0] if after.assignee else None,
+        columns.update(assignee_id=context.users[name_key(after.assignee)][0] if after.assignee else None,
                        assigned_to_bot=int(after.assigned_to_bot))
     if after.team != before.team:
-        columns["team_id"] = context.teams[after.team.casefold()][0] if after.team else None
+        columns["team_id"] = context.teams[name_key(after.team)][0] if after.team else None
     for name in ("spam", "filtered", "trashed_at"):
         if getattr(after, name) != getattr(before, name):
             value = getattr(after, name)

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import json
+import math
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from inboxctl.errors import BackendError, UsageError
+from inboxctl.names import compare_names
+
 SCHEMA_VERSION = 1
 
 Clock = Callable[[], datetime]
+
+# How long a run waits for another one holding the file (a write, or the first run creating it).
+LOCK_TIMEOUT_ENV = "INBOXCTL_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 15.0
+# Names are compared by this collation (inboxctl.names), never by SQLite's ASCII-only NOCASE.
+NAMES = "CASEFOLD"
+RESET_HINT = "rebuild it with `inboxctl local reset --yes` (everything in it is lost)"
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) that say the file itself is fine.
+_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+_ENVIRONMENT_CODES = frozenset({3, 7, 8, 10, 13, 14})  # PERM, NOMEM, READONLY, IOERR, FULL, CANTOPEN
+
+
+class CorruptStoreError(sqlite3.DatabaseError):
+    """A value in the file that inboxctl never writes there (a damaged file, or one edited by hand)."""
 
 
 def utc_now() -> datetime:
@@ -127,16 +148,69 @@ CREATE TABLE tickets (
 """
 
 
+def lock_timeout() -> float:
+    """Seconds to wait for another run: ``$INBOXCTL_LOCK_TIMEOUT``, else 15."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= 3600:  # also refuses NaN
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds between 0 and 3600")
+    return seconds
+
+
+def busy_error(path: Path, waited: float) -> BackendError:
+    return BackendError(f"another inboxctl is using the local backend ({path}): still busy after waiting "
+                        f"{waited:g} s, so nothing was done",
+                        hint=f"run this again when the other run has finished; set {LOCK_TIMEOUT_ENV} "
+                             "to wait longer")
+
+
+def unusable_error(path: Path, error: BaseException) -> BackendError:
+    return BackendError(f"{path} is not a usable inboxctl database", reason=str(error) or type(error).__name__,
+                        hint=RESET_HINT)
+
+
+def translated(error: sqlite3.Error, path: Path, waited: float) -> BackendError:
+    """What a SQLite error means for the user: another run, their disk, a refused write or a damaged file."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(error)
+    if code in _BUSY_CODES or "database is locked" in text or "database table is locked" in text:
+        return busy_error(path, waited)
+    if isinstance(error, sqlite3.IntegrityError):
+        return BackendError("the local backend refused the change", reason=text)
+    if code in _ENVIRONMENT_CODES:
+        return BackendError(f"cannot use the local backend's file {path}", reason=text,
+                            hint="check the disk space and the permissions of that file and its directory")
+    return unusable_error(path, error)
+
+
+def json_column(text: object, where: str) -> object:
+    """A JSON column's value; a damaged one is a CorruptStoreError, never a ValueError from deep inside."""
+    if not isinstance(text, str):
+        raise CorruptStoreError(f"{where} holds a {type(text).__name__}, not JSON text")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise CorruptStoreError(f"{where} holds malformed JSON ({error})") from None
+
+
 class LocalStore:
-    """One SQLite file. Every write goes through ``transaction()``."""
+    """One SQLite file. Every write goes through ``transaction()``; callers read it inside ``errors()``."""
 
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = path
         # Looked up at call time so tests can replace ``utc_now`` (e.g. to reach the 30-day purge).
         self.clock: Clock = clock if clock is not None else (lambda: utc_now())
+        self.lock_timeout = lock_timeout()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, isolation_level=None)  # we manage transactions
+        # timeout: SQLite's busy timeout, so a run waits for another one's write instead of failing at once.
+        self.connection = sqlite3.connect(path, isolation_level=None, timeout=self.lock_timeout)
         self.connection.row_factory = sqlite3.Row
+        self.connection.create_collation(NAMES, compare_names)
         self.connection.execute("PRAGMA foreign_keys = ON")
         self.connection.execute("PRAGMA journal_mode = WAL")
 
@@ -155,6 +229,16 @@ class LocalStore:
             raise
         else:
             self.connection.execute("COMMIT")
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """The boundary where the file is read and written: SQLite's errors become clear BackendErrors."""
+        try:
+            yield
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # a misuse of the connection is a bug, not a problem of the file
+        except sqlite3.Error as error:
+            raise translated(error, self.path, self.lock_timeout) from error
 
     def now_iso(self) -> str:
         return self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")

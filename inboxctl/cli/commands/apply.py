@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 
 from inboxctl.backends.base import Backend
-from inboxctl.cli.annotations import GITHUB, echo_warning_annotations, format_option, problems_reported_as
+from inboxctl.cli.annotations import (
+    GITHUB, echo_definition_warnings, echo_warning_annotations, format_option, problems_reported_as)
 from inboxctl.cli.completion import remember_names
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
 from inboxctl.cli.render_plan import render_plan
+from inboxctl.cli.safe_text import json_safe, terminal_safe
 from inboxctl.cli.targets import inbox_targets_option
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import PartialFailureError, UsageError
@@ -27,9 +29,21 @@ def _is_plan_file(paths: tuple[str, ...]) -> bool:
     return len(paths) == 1 and paths[0].endswith(".json") and Path(paths[0]).is_file()
 
 
+def refuse_plan_with_definitions(paths: tuple[str, ...]) -> None:
+    """A saved plan is applied alone, exactly as reviewed: never read as a definition, never merged with some."""
+    plans = [path for path in paths if path.endswith(".json") and Path(path).is_file()]
+    if plans and len(paths) > 1:
+        what = "another saved plan" if len(plans) > 1 else "definitions"
+        raise UsageError(f"{plans[0]} is a saved plan, which is applied alone: it cannot be mixed with {what}",
+                         hint=f"apply the plan as it was reviewed, `inboxctl apply {plans[0]}`, or the definitions "
+                              "without it")
+
+
 def _load_plan_file(path: str) -> Plan:
     try:
-        return Plan.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        from inboxctl.planner.plan_file import load_saved_plan  # the documented format, checked before use
+
+        return load_saved_plan(Path(path))
     except (ValueError, KeyError, TypeError) as error:
         raise UsageError(f"{path} is not a plan saved by `inboxctl plan --out`: {error}") from error
 
@@ -38,15 +52,16 @@ def _report_step(change: ResourceChange, outcome: str, reason: str | None) -> No
     marks = {"applied": click.style("✓", fg="green"), "failed": click.style("✗", fg="red"),
              "skipped": click.style("-", fg="yellow")}
     detail = f": {reason}" if reason else ""
-    click.echo(f"{marks[outcome]} {change.action} {change.address}{detail if outcome != 'applied' else ''}", err=True)
+    text = terminal_safe(f"{change.action} {change.address}{detail if outcome != 'applied' else ''}")
+    click.echo(f"{marks[outcome]} {text}", err=True)
 
 
 def _echo_json(report: ApplyReport, the_plan: Plan, *, dry_run: bool = False) -> None:
-    click.echo(json.dumps(report.to_dict(the_plan, dry_run=dry_run), indent=2, ensure_ascii=False))
+    click.echo(json_safe(json.dumps(report.to_dict(the_plan, dry_run=dry_run), indent=2, ensure_ascii=False)))
 
 
 def _plan_to_apply(app: AppContext, backend: Backend, paths: tuple[str, ...], *, targets: tuple[str, ...],
-                   prune: bool, max_deletes: int) -> Plan:
+                   prune: bool, max_deletes: int, problem_format: str) -> Plan:
     if _is_plan_file(paths):
         the_plan = _load_plan_file(paths[0])
         if the_plan.server != backend.capabilities.server:
@@ -54,9 +69,10 @@ def _plan_to_apply(app: AppContext, backend: Backend, paths: tuple[str, ...], *,
         check_saved_plan(backend, the_plan, max_deletes=max_deletes)
         return the_plan
     seen = SeenNames()
-    the_plan = make_plan(backend, load_definitions(paths), prune=prune, max_deletes=max_deletes, targets=targets,
-                         seen=seen)
+    inboxes = load_definitions(paths)
+    the_plan = make_plan(backend, inboxes, prune=prune, max_deletes=max_deletes, targets=targets, seen=seen)
     remember_names(app.profile(), inboxes=seen.inboxes, users=seen.users, channels=seen.channels)
+    echo_definition_warnings(inboxes, problem_format=problem_format, command="apply")
     return the_plan
 
 
@@ -106,13 +122,15 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], pru
       inboxctl apply configs/ --prune --max-deletes 2
     """
     refuse_prune_with_targets(prune, targets)
+    refuse_plan_with_definitions(paths)
     if targets and _is_plan_file(paths):
         raise UsageError("--inbox selects inboxes of definitions: a saved plan is applied whole, as it was reviewed",
                          hint=f"save a targeted plan with `inboxctl plan DEFINITIONS --inbox {targets[0]} --out "
                               "plan.json` and apply that")
     backend = app.backend()
     with problems_reported_as(problem_format, command="apply"):
-        the_plan = _plan_to_apply(app, backend, paths, targets=targets, prune=prune, max_deletes=max_deletes)
+        the_plan = _plan_to_apply(app, backend, paths, targets=targets, prune=prune, max_deletes=max_deletes,
+                                  problem_format=problem_format)
     as_json = output == "json"
     click.echo(render_plan(the_plan), err=as_json)  # with -o json, stdout holds the result only
     if problem_format == GITHUB:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from inboxctl.cli.annotations import GITHUB, echo_warning_annotations, format_option, problems_reported_as
+from inboxctl.cli.annotations import (
+    GITHUB, echo_definition_warnings, echo_warning_annotations, format_option, problems_reported_as)
 from inboxctl.cli.completion import remember_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
@@ -28,7 +29,8 @@ RENDERERS = {"text": render_plan, "json": render_plan_json, "markdown": render_p
 @output_option("text", "json", "markdown")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True),
               help="Also save the plan as JSON, for `inboxctl apply PLANFILE`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes pending, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes, 2 with changes pending; an error keeps its own code (inboxctl --help).")
 @format_option
 @pass_app
 def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], prune: bool, max_deletes: int,
@@ -51,7 +53,7 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], prun
     \b
     Examples:
       inboxctl plan configs/
-      inboxctl plan configs/ --detailed-exitcode     # 0 none, 2 pending, 1 error
+      inboxctl plan configs/ --detailed-exitcode     # 0 none, 2 pending, else an error
       inboxctl plan configs/ -o json --out plan.json
       inboxctl plan configs/ -o markdown > plan.md   # for a pull request comment
       inboxctl plan configs/ --inbox Support         # only this inbox
@@ -64,6 +66,7 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...], prun
         the_plan = make_plan(app.backend(), inboxes, prune=prune, max_deletes=max_deletes, targets=targets,
                              seen=seen)
     remember_names(app.profile(), inboxes=seen.inboxes, users=seen.users, channels=seen.channels)
+    echo_definition_warnings(inboxes, problem_format=problem_format, command="plan")
     click.echo(RENDERERS[output](the_plan), nl=output != "markdown")
     if problem_format == GITHUB:
         echo_warning_annotations(the_plan, command="plan")

@@ -7,13 +7,11 @@ import os
 from typing import Any
 
 import click
-from tabulate import tabulate
 
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import output_option
 from inboxctl.cli.output import stdout_is_terminal
-from inboxctl.config.credentials import TOKEN_ENV, delete_token, find_token
 from inboxctl.config.profiles import (
     BACKENDS,
     URL_ENV,
@@ -101,6 +99,8 @@ def list_command(app: AppContext, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(rows, indent=2))
     elif stdout_is_terminal():
+        from tabulate import tabulate
+
         table = [["*" if row["active"] else "", row["name"], row["backend"], row["url"] or "-",
                   row["account_id"] or "-", _rate_text(row["rate"])] for row in rows]
         click.echo(tabulate(table, headers=["", "NAME", "BACKEND", "URL", "ACCOUNT", "RATE"], tablefmt="plain",
@@ -169,6 +169,8 @@ def remove(name: str, yes: bool) -> None:
     ensure_profile_exists(name)
     confirm_or_refuse(f"Remove profile {name!r} and its stored token?", yes=yes)
     change = remove_profile(name)
+    from inboxctl.config.credentials import delete_token  # only here: it imports keyring
+
     removal = delete_token(name) if name != "local" else None
     click.echo(f"Profile {name!r} removed from {change.path}.", err=True)
     if change.was_active:
@@ -200,6 +202,8 @@ def _profile_details(shown: Profile, *, selected_by: str | None) -> dict[str, An
         details.update(local_file=str(default_database_path()), token_source=None, token_location=None)
         return details
     details["url_source"] = "env" if shown.url_from_env else "config"
+    from inboxctl.config.credentials import find_token
+
     lookup = find_token(shown.name)
     credential = lookup.credential
     details["token_source"] = credential.source if credential else None
@@ -231,4 +235,6 @@ def _detail_lines(shown: Profile, details: dict[str, Any]) -> list[tuple[str, st
 def _token_text(shown: Profile, details: dict[str, Any]) -> str:
     if details["token_location"]:
         return f"from {details['token_location']}"
+    from inboxctl.config.credentials import TOKEN_ENV
+
     return f"none: run `inboxctl auth login --profile {shown.name}` or set {TOKEN_ENV}"

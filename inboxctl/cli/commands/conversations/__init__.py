@@ -1,16 +1,16 @@
-"""``inboxctl conversations`` (alias ``conv``): one module per verb, gathered in one group."""
+"""``inboxctl conversations`` (alias ``conv``): one module per verb, gathered in one group.
+
+The verbs are listed in ``registry.CONVERSATION_COMMANDS``; a verb's module is imported when it runs.
+"""
 
 from __future__ import annotations
 
 import click
 
-from inboxctl.cli.commands.conversations.actions import COMMANDS as ACTION_COMMANDS
-from inboxctl.cli.commands.conversations.listing import list_
-from inboxctl.cli.commands.conversations.show import show
-from inboxctl.cli.commands.conversations.undo import undo
+from inboxctl.cli.commands.registry import CONVERSATION_COMMANDS, LazyGroup
 
 
-@click.group("conversations")
+@click.group("conversations", cls=LazyGroup, lazy_commands=CONVERSATION_COMMANDS)
 def conversations() -> None:
     """List, show and act on conversations, one by one or in bulk (alias: conv).
 
@@ -25,7 +25,3 @@ def conversations() -> None:
       inboxctl conv trash --inbox Support --older-than 30d --yes
       inboxctl conv undo
     """
-
-
-for _command in (list_, show, *ACTION_COMMANDS, undo):
-    conversations.add_command(_command)

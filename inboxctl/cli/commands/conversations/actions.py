@@ -44,7 +44,7 @@ def _simple(action: str, summary: str, examples: str, *, scope: dict[str, str] |
 
 
 @click.command("assign", help=_doc(
-    "Assign conversations to a user (F52), or unassign them; also takes them over from a bot. With --team, "
+    "Assign conversations to a user, or unassign them; also takes them over from a bot. With --team, "
     "assign them to a team instead (local and Chatwoot; Chatwoot also takes a conversation from an assignee "
     "outside the new team, and the result says so).",
     "  inboxctl conv assign 42 43 --to bob@acme.example\n"
@@ -96,7 +96,7 @@ def _team(session: Session, name: str) -> str:
 
 
 @click.command("close", help=_doc(
-    "Close conversations (F53); with --with-ticket, their tickets too.",
+    "Close conversations; with --with-ticket, their tickets too.",
     "  inboxctl conv close 42 --with-ticket\n"
     "  inboxctl conv close --inbox Support --status open --older-than 30d --dry-run\n"
     "  inboxctl conv list --inbox Support -o ids | inboxctl conv close - --yes"))
@@ -108,7 +108,7 @@ def close(app: AppContext, args: ActionArgs, with_ticket: bool) -> None:
 
 
 @click.command("reopen", help=_doc(
-    "Reopen closed conversations (F53); with --with-ticket, their tickets too.",
+    "Reopen closed conversations; with --with-ticket, their tickets too.",
     "  inboxctl conv reopen 42\n"
     "  inboxctl conv reopen --view closed --since 2d --assignee bob@acme.example"))
 @click.option("--with-ticket", is_flag=True, help="Also reopen each conversation's ticket.")
@@ -119,19 +119,19 @@ def reopen(app: AppContext, args: ActionArgs, with_ticket: bool) -> None:
 
 
 trash = _simple(
-    "trash", "Move conversations to trash (F54). They can be restored for 30 days, then they are purged for good.",
+    "trash", "Move conversations to trash. They can be restored for 30 days, then they are purged for good.",
     "  inboxctl conv trash 42 43\n"
     "  inboxctl conv trash --inbox Support --older-than 30d --dry-run\n"
     "  inboxctl conv trash --inbox Support --older-than 30d --max 500 --yes")
 
 restore = _simple(
-    "restore", "Restore conversations from trash (F55). Filters look in trash only. Conversations purged "
+    "restore", "Restore conversations from trash. Filters look in trash only. Conversations purged "
     "(30 days after they were trashed) cannot be restored, and the reason says so.",
     "  inboxctl conv restore 42\n"
     "  inboxctl conv restore --inbox Support --search invoice --yes", scope=IN_TRASH)
 
 spam = _simple(
-    "spam", "Mark conversations as spam (F56): only these threads, the sender is not blocked.",
+    "spam", "Mark conversations as spam: only these threads, the sender is not blocked.",
     "  inboxctl conv spam 42\n"
     "  inboxctl conv spam --search 'exclusive offer' --since 1d --yes")
 
@@ -140,20 +140,20 @@ unspam = _simple(
     "  inboxctl conv unspam 42", scope=IN_SPAM)
 
 block_sender = _simple(
-    "block-sender", "Block each conversation's sender (F56): the conversation moves to Filtered and future "
+    "block-sender", "Block each conversation's sender: the conversation moves to Filtered and future "
     "e-mails and chats from the sender are filtered.",
     "  inboxctl conv block-sender 42\n"
     "  inboxctl conv block-sender --contact marketing@promo-mail.example --include-filtered --yes")
 
 unblock_sender = _simple(
-    "unblock-sender", "Unblock each conversation's sender (F56) and bring the conversation back from Filtered. "
+    "unblock-sender", "Unblock each conversation's sender and bring the conversation back from Filtered. "
     "Filters look in spam and filtered only.",
     "  inboxctl conv unblock-sender 42\n"
     "  inboxctl conv unblock-sender --view spam --contact jane@example.com --yes", scope=IN_SPAM)
 
 
 @click.command("delete", help=_doc(
-    "Delete conversations in trash for good, with their tickets (F55). Irreversible: undo cannot bring them "
+    "Delete conversations in trash for good, with their tickets. Irreversible: undo cannot bring them "
     "back. Only conversations already in trash can be deleted; filters look in trash only. On a server "
     "without trash (Chatwoot), filters look at every conversation.",
     "  inboxctl conv delete 42 --permanent\n"

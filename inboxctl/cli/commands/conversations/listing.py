@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from inboxctl.cli.commands.conversations.options import filter_options
-from inboxctl.cli.commands.conversations.render import CONVERSATION_COLUMNS, conversation_row
+from inboxctl.cli.commands.conversations.render import CONVERSATION_COLUMNS, conversation_rows
 from inboxctl.cli.commands.conversations.session import Session
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.output import output_option, stderr_is_terminal, write_rows
@@ -49,7 +49,7 @@ def list_(app: AppContext, filters: FilterSpec, as_user: str | None, sort: str, 
         raise UsageError("--all and --limit contradict each other; give one of them")
     session = Session(app, as_user=as_user)
     query = session.query(filters, sort=sort, limit=None if all_ else (limit or DEFAULT_LIMIT))
-    written = write_rows((conversation_row(c, output) for c in session.backend.list_conversations(query)),
-                         output, CONVERSATION_COLUMNS)
+    written = write_rows(conversation_rows(session.backend.list_conversations(query), output), output,
+                         CONVERSATION_COLUMNS)
     if query.limit is not None and written == query.limit and stderr_is_terminal():
         click.echo(f"Showing the first {written}; there may be more: use --limit N or --all.", err=True)

@@ -16,7 +16,7 @@ from inboxctl.cli.output import output_option
 F = TypeVar("F", bound=Callable[..., Any])
 
 FILTER_OPTIONS = [
-    click.option("--view", type=click.Choice(list(VIEWS)), help="A view of the web inbox (F50); filters given "
+    click.option("--view", type=click.Choice(list(VIEWS)), help="A view of the web inbox; filters given "
                  "explicitly win over the view's."),
     click.option("--inbox", metavar="NAME", shell_complete=complete_inboxes, help="Only this inbox."),
     click.option("--status", type=click.Choice(["open", "closed"]), help="Only open or only closed conversations."),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 from inboxctl.cli.output import Column, cell_text
+from inboxctl.cli.safe_text import terminal_safe, terminal_safe_lines
 from inboxctl.conversations.model import (
     ActionResult,
     ActionSummary,
@@ -49,6 +48,14 @@ def conversation_row(conversation: Conversation, fmt: str) -> dict[str, Any]:
     }
 
 
+def conversation_rows(conversations: Iterable[Conversation], fmt: str) -> Iterator[dict[str, Any]]:
+    """``conversation_row`` of each, as they come. The full records go without a Python call of
+    ours per row: a listing of 100,000 conversations feels each one."""
+    if fmt != "table":
+        return map(Conversation.to_dict, conversations)
+    return (conversation_row(conversation, fmt) for conversation in conversations)
+
+
 def assignee_label(assignee: str | None, bot: bool) -> str | None:
     return assignee or ("bot" if bot else None)
 
@@ -65,6 +72,8 @@ def short_time(iso: str | None) -> str | None:
 
 
 def sample_table(conversations: Sequence[Conversation]) -> str:
+    from tabulate import tabulate  # only when a sample is shown: importing it takes a while
+
     rows = [conversation_row(c, "table") for c in conversations]
     columns = CONVERSATION_COLUMNS[:-1]
     return tabulate([[cell_text(row.get(c.key), c.max_width) for c in columns] for row in rows],
@@ -123,8 +132,9 @@ def summary_line(label: str, summary: ActionSummary, *, dry_run: bool) -> str:
 
 
 def show_text(detail: ConversationDetail) -> str:
+    """Everything but the message bodies on one line each; no control character from outside (see ``safe_text``)."""
     c = detail.conversation
-    lines = [f"Conversation {c.id}: {c.subject}", ""]
+    lines = [terminal_safe(f"Conversation {c.id}: {c.subject}"), ""]
     lines += _fields([
         ("Status", c.status + (f" (closed {short_time(c.closed_at)})" if c.closed_at else "")),
         ("Inbox", c.inbox),
@@ -145,7 +155,7 @@ def show_text(detail: ConversationDetail) -> str:
 
 
 def _fields(pairs: list[tuple[str, str | None]]) -> list[str]:
-    return [f"  {name + ':':<10} {value}" for name, value in pairs if value]
+    return [f"  {name + ':':<10} {terminal_safe(value)}" for name, value in pairs if value]
 
 
 def _assignee_text(detail: ConversationDetail) -> str:
@@ -167,6 +177,6 @@ def _ticket_text(detail: ConversationDetail) -> str:
 def _messages(messages: Sequence[Any]) -> list[str]:
     lines = []
     for message in messages:
-        lines.append(f"  [{short_time(message.created_at)}] {message.author} ({message.kind})")
-        lines += [f"    {line}" for line in message.body.splitlines() or [""]]
+        lines.append(terminal_safe(f"  [{short_time(message.created_at)}] {message.author} ({message.kind})"))
+        lines += [f"    {line}" for line in terminal_safe_lines(message.body).splitlines() or [""]]
     return lines

@@ -19,6 +19,7 @@ from inboxctl.cli.commands.conversations.session import Session
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext
 from inboxctl.cli.output import RowWriter, progress
+from inboxctl.cli.safe_text import terminal_safe
 from inboxctl.conversations.bulk import (
     BulkOptions,
     Targets,
@@ -56,7 +57,7 @@ def run_action_command(app: AppContext, args: ActionArgs, make_request: Callable
     targets, from_stdin = select(session, args, scope, request)
     check_max(targets, args.max_count)
     if not targets.ids:
-        click.echo(f"No conversations match ({targets.describe()}); nothing to do.", err=True)
+        click.echo(terminal_safe(f"No conversations match ({targets.describe()}); nothing to do."), err=True)
         return
     options = BulkOptions(concurrency=args.concurrency)
     if args.dry_run:
@@ -118,7 +119,7 @@ def show_targets(request: ActionRequest, targets: Targets) -> None:
         if targets.to_change is not None and targets.to_change != count:
             matched += f"; {targets.to_change} would change, {count - targets.to_change} already as asked"
         which = f"The first {len(targets.sample)}" if targets.count > len(targets.sample) else "They are"
-        click.echo(f"{matched}. {which}{' to change' if targets.to_change != count else ''}:", err=True)
+        click.echo(terminal_safe(f"{matched}. {which}{' to change' if targets.to_change != count else ''}:"), err=True)
         click.echo(sample_table(targets.sample), err=True)
     else:
         shown = ", ".join(targets.ids[:10]) + (", ..." if count > 10 else "")
@@ -205,7 +206,8 @@ def report_stop(label: str, stop: BaseException, summary: ActionSummary, *, tota
 
 def _report_failures(summary: ActionSummary, *, dry_run: bool, journal: JournalWriter | None) -> None:
     for failure in summary.failures[:MAX_FAILURES_SHOWN]:
-        click.echo(f"  {'would fail' if dry_run else 'failed'} {failure.id}: {failure.reason}", err=True)
+        reason = terminal_safe(failure.reason or "")
+        click.echo(f"  {'would fail' if dry_run else 'failed'} {failure.id}: {reason}", err=True)
     hidden = len(summary.failures) - MAX_FAILURES_SHOWN
     if hidden > 0:
         click.echo(f"  ... and {hidden} more (-o json lists every result{', so does the journal' if journal else ''})",

@@ -8,6 +8,7 @@ import click
 
 from inboxctl.cli.commands.conversations.render import show_text
 from inboxctl.cli.context import AppContext, pass_app
+from inboxctl.cli.safe_text import json_safe
 
 
 @click.command("show")
@@ -28,6 +29,6 @@ def show(app: AppContext, conversation_id: str, output: str) -> None:
     """
     detail = app.backend().get_conversation(conversation_id)
     if output == "json":
-        click.echo(json.dumps(detail.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_safe(json.dumps(detail.to_dict(), indent=2, ensure_ascii=False)))
     else:
         click.echo(show_text(detail))

@@ -13,6 +13,7 @@ from inboxctl.cli.commands.conversations.session import Session
 from inboxctl.cli.confirm import confirm_or_refuse
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.output import output_option, write_rows
+from inboxctl.cli.safe_text import terminal_safe
 from inboxctl.conversations.bulk import BulkOptions
 from inboxctl.conversations.journal import JournalInfo, JournalWriter, find_journal, list_journals, plan_undo
 from inboxctl.errors import RefusedError, UsageError
@@ -50,12 +51,12 @@ def undo(app: AppContext, journal: str | None, list_: bool, yes: bool, dry_run: 
     skipped: list[str] = []
     info = find_journal(journal, skipped)
     for warning in skipped:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_safe(f"warning: {warning}"), err=True)
     session = Session(app)
     _check_same_server(info, session)
     if journal is None:
-        click.echo(f"Undoing the latest run that changed something: {info.name} ({info.action}, "
-                   f"{info.header.get('targets')}, started {info.header.get('started_at')}).", err=True)
+        click.echo(terminal_safe(f"Undoing the latest run that changed something: {info.name} ({info.action}, "
+                                 f"{info.header.get('targets')}, started {info.header.get('started_at')})."), err=True)
     plan = plan_undo(info)
     label = f"undo of {info.name}"
     if plan.total == 0:
@@ -98,14 +99,15 @@ def _describe(info: JournalInfo, batches: list[Batch], not_reversible: int) -> N
     parts = [f"{request.action} {len(ids)}" for request, ids in batches]
     if not_reversible:
         parts.append(f"{not_reversible} not reversible")
-    click.echo(f"Undo of {info.name} ({info.action}, {info.header.get('targets')}): {', '.join(parts)}.", err=True)
+    click.echo(terminal_safe(f"Undo of {info.name} ({info.action}, {info.header.get('targets')}): {', '.join(parts)}."),
+               err=True)
 
 
 def _list(output: str) -> None:
     skipped: list[str] = []
     journals = list_journals(skipped)
     for warning in skipped:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_safe(f"warning: {warning}"), err=True)
     undone = {j.undo_of for j in journals if j.undo_of}
     write_rows((_journal_row(j, j.name in undone) for j in journals), output, JOURNAL_COLUMNS, id_key="name")
 
