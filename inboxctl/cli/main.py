@@ -15,19 +15,7 @@ import click
 
 from inboxctl import __version__
 from inboxctl.cli.commands.registry import COMMANDS, LazyGroup
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0    success (with --detailed-exitcode: no changes)
-  1    error
-  2    changes pending (only with --detailed-exitcode)
-  3    partial failure: some items failed, re-run to complete the rest
-  4    authentication failed or missing credentials
-  5    invalid definition
-  6    rate limited or quota exhausted
-  64   usage error
-  130  interrupted (Ctrl-C, SIGTERM or SIGHUP)
-"""
+from inboxctl.cli.exit_codes import EXIT_CODES_HELP  # the contract: the README's table, held by a test
 
 
 class InboxctlGroup(LazyGroup):
@@ -39,7 +27,10 @@ class InboxctlGroup(LazyGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        debug = "--debug" in (sys.argv[1:] if args is None else list(args))
+        from inboxctl.cli.global_options import hoist_global_options  # `plan x/ --profile cw` too
+
+        args = hoist_global_options(self, sys.argv[1:] if args is None else args)
+        debug = "--debug" in args
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as done:

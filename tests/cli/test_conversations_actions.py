@@ -283,7 +283,7 @@ def test_delete_permanent_only_in_trash_and_takes_the_ticket(run, db):
     assert db.execute("SELECT count(*) FROM tickets WHERE conversation_id = ?", (with_ticket,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (with_ticket,)).fetchone()[0] == 0
     shown = run("conv", "show", with_ticket)
-    assert shown.exit_code == 1 and "permanently deleted" in shown.stderr
+    assert shown.exit_code == 64 and "permanently deleted" in shown.stderr
 
 
 def test_delete_by_filters_looks_in_trash_only_and_warns(run, db, terminal):

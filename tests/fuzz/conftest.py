@@ -14,4 +14,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_sep("-", f"fuzz cases run (INBOXCTL_FUZZ_SCALE={SCALE:g})")
     for kind, cases in sorted(CASES.items(), key=lambda item: (item[0].strip().split(": exit")[0], item[0][0] == " ",
                                                                 item[0])):
-        terminalreporter.write_line(f"{kind:<40} {cases:>6} cases")
+        terminalreporter.write_line(f"{kind:<62} {cases:>6} cases")

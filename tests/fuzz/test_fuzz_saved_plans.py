@@ -79,7 +79,17 @@ def mutated(data: st.DataObject, plan: dict[str, Any]) -> Any:
         deciding = [place for place in places if len(place) >= 3 and place[0] == "changes" and place[2] != "fields"]
         path = data.draw(st.sampled_from(deciding if deciding and data.draw(st.booleans()) else places), label="place")
         plan = data.draw(st.sampled_from(_MUTATIONS), label="mutation")(data, plan, path)
+    if data.draw(st.booleans(), label="summary kept consistent"):  # else the summary check refuses most
+        plan = recounted(plan)
     return plan
+
+
+def recounted(plan: Any) -> Any:
+    changes = plan.get("changes") if isinstance(plan, dict) else None
+    if not isinstance(changes, list) or not all(isinstance(change, dict) for change in changes):
+        return plan
+    actions = [change.get("action") for change in changes]
+    return {**plan, "summary": {action: actions.count(action) for action in ("create", "update", "delete")}}
 
 
 def _replace(data: st.DataObject, plan: Any, path: tuple) -> Any:
@@ -149,6 +159,29 @@ def _same_kind(data: st.DataObject, plan: Any, path: tuple) -> Any:
     return plan
 
 
+def _retarget(data: st.DataObject, plan: Any, path: tuple) -> Any:
+    """A change aimed at another inbox or channel: one that exists, differs in case only, or is not there."""
+    changes = plan.get("changes") if isinstance(plan, dict) else None
+    if not isinstance(changes, list) or not changes:
+        return plan
+    index = data.draw(st.integers(min_value=0, max_value=len(changes) - 1), label="retargeted")
+    change = changes[index]
+    if not isinstance(change, dict):
+        return plan
+    name = data.draw(PLAUSIBLE_TEXT, label="target")
+    if change.get("kind") == "channel" and data.draw(st.booleans(), label="the channel itself"):
+        key = {"email": "address", "chat": "name", "messenger": "page", "form": "form"}.get(change.get("channel_type"))
+        desired = change.get("desired")
+        if isinstance(desired, dict) and key in desired:
+            change = {**change, "channel_key": name, "desired": {**desired, key: name}}
+    else:
+        change = {**change, "inbox": name}
+    action = data.draw(st.sampled_from([change.get("action"), "create", "update", "delete"]), label="action")
+    if action == "delete":
+        change = {**change, "desired": None}
+    return {**plan, "changes": [*changes[:index], {**change, "action": action}, *changes[index + 1:]]}
+
+
 def _drop_change(data: st.DataObject, plan: Any, path: tuple) -> Any:
     changes = plan.get("changes") if isinstance(plan, dict) else None
     if not isinstance(changes, list) or not changes:
@@ -157,14 +190,14 @@ def _drop_change(data: st.DataObject, plan: Any, path: tuple) -> Any:
     return {**plan, "changes": changes[:index] + changes[index + 1:]}
 
 
-_MUTATIONS = (_replace, _retype, _remove, _swap, _duplicate, _nest, _plausible, _drop_change,
-              *[_same_kind] * 8)
+_MUTATIONS = (_replace, _retype, _remove, _swap, _duplicate, _nest, _plausible, _drop_change, _drop_change,
+              *[_same_kind] * 6, *[_retarget] * 6)
 
 
 def file_text(data: st.DataObject, plan: Any) -> bytes:
     """The plan as written, now and then damaged as a file: cut short, not UTF-8, nested without end."""
     text = json.dumps(plan, indent=2, ensure_ascii=False).encode()
-    damage = data.draw(st.sampled_from(["none"] * 6 + ["cut", "bytes", "deep", "empty"]), label="file damage")
+    damage = data.draw(st.sampled_from(["none"] * 12 + ["cut", "bytes", "deep", "empty"]), label="file damage")
     if damage == "cut":
         return text[: data.draw(st.integers(min_value=0, max_value=len(text)), label="cut at")]
     if damage == "bytes":

@@ -13,6 +13,7 @@ from inboxctl.cli.confirm import stdin_is_terminal
 from inboxctl.cli.commands.profile import complete_profile_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import output_option
+from inboxctl.cli.safe_text import terminal_safe
 from inboxctl.config.credentials import (
     TOKEN_ENV,
     Credential,
@@ -72,7 +73,7 @@ def login(app: AppContext, profile_name: str | None, with_token: bool, insecure_
     app.token = _read_token(profile, with_token=with_token)
     who = _check_with_server(app, profile, rejected=f"nothing was stored: {profile.describe()} rejected the token")
     stored = store_token(profile.name, app.token, insecure_file=insecure_file)
-    click.echo(f"Logged in to profile {profile.name!r} as {who}.", err=True)
+    click.echo(terminal_safe(f"Logged in to profile {profile.name!r} as {who}."), err=True)  # the server's words
     click.echo(f"Token stored in {stored.where}.", err=True)
     if insecure_file:
         click.secho(f"Warning: the token is kept unencrypted; only your user can read the file (mode 0600). "
@@ -195,5 +196,5 @@ def _render_status(output: str, status: dict[str, Any]) -> None:
     else:
         account = f" (account {status['account_id']})" if status["account_id"] else ""
         click.echo(f"Profile {status['profile']!r}: {status['backend']} at {status['url']}{account}")
-        click.echo(f"Logged in as: {status['user']}")
+        click.echo(f"Logged in as: {terminal_safe(str(status['user']))}")  # as the server names the user
         click.echo(f"Token from:   {status['token_location']}")
