@@ -137,7 +137,9 @@ def _run_reading_stdout(command: list[str], home: Path) -> dict[str, Any]:
 
 
 def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "INBOXCTL_HOME": str(home), "INBOXCTL_CONFIG_DIR": str(home / "config"),
+    # Without PYTHONDONTWRITEBYTECODE: an installed inboxctl starts from its bytecode caches.
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**environment, "INBOXCTL_HOME": str(home), "INBOXCTL_CONFIG_DIR": str(home / "config"),
             "INBOXCTL_PROFILE": "local"}
 
 
@@ -186,7 +188,8 @@ def _print(results: list[tuple[int, float, list[dict], dict, dict, list[dict]]])
     ]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
-        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line)))
+        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                        for i, cell in enumerate(line)).rstrip())
 
 
 if __name__ == "__main__":

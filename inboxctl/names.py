@@ -19,9 +19,3 @@ def name_key(name: str) -> str:
 
 def same_name(first: str, second: str) -> bool:
     return name_key(first) == name_key(second)
-
-
-def compare_names(first: str, second: str) -> int:
-    """A collation (-1, 0, 1) by :func:`name_key`, for SQLite's ``create_collation``."""
-    left, right = name_key(first), name_key(second)
-    return (left > right) - (left < right)

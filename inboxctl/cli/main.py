@@ -27,11 +27,14 @@ class InboxctlGroup(LazyGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        from inboxctl.cli.global_options import hoist_global_options  # `plan x/ --profile cw` too
-
-        args = hoist_global_options(self, sys.argv[1:] if args is None else args)
+        args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args
         try:
+            # Inside the error boundary: finding a subcommand imports its module, which an
+            # interrupt can land in like anywhere else.
+            from inboxctl.cli.global_options import hoist_global_options  # `plan x/ --profile cw` too
+
+            args = hoist_global_options(self, args)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
@@ -98,5 +101,8 @@ def cli(ctx: click.Context, profile_name: str | None, verbose: int, debug: bool,
 def main() -> None:
     from inboxctl.interrupts import end_runs_on_termination_signals
 
-    end_runs_on_termination_signals()  # SIGTERM and SIGHUP end a run cleanly, like Ctrl-C (exit 130)
-    cli(prog_name="inboxctl")
+    try:
+        end_runs_on_termination_signals()  # SIGTERM and SIGHUP end a run cleanly, like Ctrl-C (exit 130)
+        cli(prog_name="inboxctl")
+    except KeyboardInterrupt:  # landed in the instant before the error boundary of InboxctlGroup.main
+        sys.exit(130)

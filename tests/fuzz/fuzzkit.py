@@ -3,7 +3,8 @@
 Each fuzz test runs the CLI (or the core, for what only the core can be timed on) on inputs of one
 class and asserts the same three things of every run: no internal error, an exit code from the
 README's table, and no secret in any output. ``INBOXCTL_FUZZ_SCALE`` multiplies the number of cases
-(CI runs at 1, well under a minute in all; a longer hunt: ``INBOXCTL_FUZZ_SCALE=20``).
+(CI runs at 1, well under a minute in all; a longer hunt: ``INBOXCTL_FUZZ_SCALE=20``, with
+``INBOXCTL_FUZZ_NO_SHRINK=1`` to report the first failure as found instead of minimising it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
@@ -26,6 +27,7 @@ for shared in (TESTS_DIR, TESTS_DIR / "http"):  # tests/fakes and tests/http/scr
         sys.path.insert(0, str(shared))
 
 SCALE = float(os.environ.get("INBOXCTL_FUZZ_SCALE", "1"))
+PHASES = tuple(phase for phase in Phase if phase is not Phase.shrink or not os.environ.get("INBOXCTL_FUZZ_NO_SHRINK"))
 CASES: Counter[str] = Counter()  # class of input -> cases run, printed at the end of the session
 
 
@@ -42,7 +44,7 @@ EXIT_CODES = readme_exit_codes()
 
 def fuzz_settings(examples: int, **more: Any) -> Any:
     """Hypothesis settings for a fuzz test: ``examples`` cases at scale 1, no per-case deadline."""
-    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, derandomize=False,
+    return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, phases=PHASES,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large], **more)
 

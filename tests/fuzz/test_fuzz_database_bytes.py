@@ -26,12 +26,22 @@ COMMANDS = (("conv", "list", "--all", "-o", "ids"), ("plan", str(CONFIGS)), ("co
             ("conv", "close", "--inbox", "Sales", "--yes"), ("conv", "undo", "--list"))
 
 
+class Template:
+    """The demo workspace's file (its bytes out of hypothesis' reports: they are a megabyte long)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def __repr__(self) -> str:
+        return f"<local.sqlite3, {len(self.content)} bytes>"
+
+
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     home = tmp_path_factory.mktemp("template")
     assert invoke(home, "conv", "list", "--limit", "1").exit_code == 0
     assert not (home / f"{DATABASE}-wal").exists() or (home / f"{DATABASE}-wal").stat().st_size == 0
-    return (home / DATABASE).read_bytes()
+    return Template((home / DATABASE).read_bytes())
 
 
 def invoke(home: Path, *args: str) -> Any:
@@ -59,7 +69,7 @@ def damaged(data: st.DataObject, original: bytes) -> bytes:
 @given(data=st.data())
 def test_a_damaged_database_is_either_read_or_refused_clearly(template, tmp_path_factory, data):
     home = tmp_path_factory.mktemp("home")
-    (home / DATABASE).write_bytes(damaged(data, template))
+    (home / DATABASE).write_bytes(damaged(data, template.content))
     for command in data.draw(st.lists(st.sampled_from(COMMANDS), min_size=1, max_size=3, unique=True),
                              label="commands"):
         result = invoke(home, *command)

@@ -24,7 +24,7 @@ from inboxctl.backends.base import (
 )
 from inboxctl.backends.local.seed import DEFAULT_CONVERSATIONS, seed_demo_workspace
 from inboxctl.backends.local.store import (
-    RESET_HINT, SCHEMA_VERSION, Clock, LocalStore, busy_error, lock_timeout, translated)
+    RESET_HINT, SCHEMA_VERSION, Clock, LocalStore, busy_error, checked_row, lock_timeout, translated)
 from inboxctl.config.paths import data_dir
 from inboxctl.errors import BackendError
 
@@ -107,22 +107,17 @@ class LocalBackend(Backend):
     def directory(self) -> Directory:
         db = self.store.connection
         users = tuple(User(r["email"], r["name"], bool(r["has_seat"]), bool(r["active"]))
-                      for r in db.execute("SELECT * FROM users ORDER BY email"))
-        teams = tuple(
-            Team(r["name"], tuple(m["email"] for m in db.execute(
-                "SELECT u.email FROM team_members tm JOIN users u ON u.id = tm.user_id "
-                "WHERE tm.team_id = ? ORDER BY u.email", (r["id"],))))
-            for r in db.execute("SELECT * FROM teams ORDER BY name"))
-        pipelines = tuple(
-            Pipeline(r["name"], tuple(s["name"] for s in db.execute(
-                "SELECT name FROM stages WHERE pipeline_id = ? ORDER BY position", (r["id"],))))
-            for r in db.execute("SELECT * FROM pipelines ORDER BY name"))
+                      for r in _rows(db, "SELECT * FROM users ORDER BY email", "email", "name"))
+        teams = tuple(Team(r["name"], _texts(db, _TEAM_MEMBERS, r["id"]))
+                      for r in _rows(db, "SELECT * FROM teams ORDER BY name", "name"))
+        pipelines = tuple(Pipeline(r["name"], _texts(db, _STAGES, r["id"]))
+                          for r in _rows(db, "SELECT * FROM pipelines ORDER BY name", "name"))
         return Directory(
             users=users, teams=teams, pipelines=pipelines,
-            forms=tuple(r["name"] for r in db.execute("SELECT name FROM forms ORDER BY name")),
+            forms=_texts(db, "SELECT name FROM forms ORDER BY name"),
             facebook_pages=tuple(FacebookPage(r["name"], bool(r["other_account"]))
-                                 for r in db.execute("SELECT * FROM facebook_pages ORDER BY name")),
-            whatsapp_numbers=tuple(r["phone"] for r in db.execute("SELECT phone FROM whatsapp_numbers")),
+                                 for r in _rows(db, "SELECT * FROM facebook_pages ORDER BY name", "name")),
+            whatsapp_numbers=_texts(db, "SELECT phone FROM whatsapp_numbers"),
             tier=self.store.meta("tier", "enterprise") or "enterprise",
             personal_addresses=tuple(u.email for u in users),
         )
@@ -171,11 +166,26 @@ class LocalBackend(Backend):
         self.store.close()
 
 
+_TEAM_MEMBERS = ("SELECT u.email FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = ? "
+                 "ORDER BY u.email")
+_STAGES = "SELECT name FROM stages WHERE pipeline_id = ? ORDER BY position"
+
+
+def _rows(db: sqlite3.Connection, sql: str, *text: str) -> list[sqlite3.Row]:
+    """The rows of a directory query, each with text in its ``text`` columns (else the file is damaged)."""
+    return [checked_row(row, "the directory", text=text) for row in db.execute(sql)]
+
+
+def _texts(db: sqlite3.Connection, sql: str, *params: object) -> tuple[str, ...]:
+    """The first column of a query, all text."""
+    return tuple(checked_row(row, "the directory", text=(row.keys()[0],))[0] for row in db.execute(sql, params))
+
+
 def _open_checked(path: Path, clock: Clock | None) -> LocalStore:
     """Open an existing file, refusing one that is not a database of this version of inboxctl."""
     try:
         store = LocalStore(path, clock=clock)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, UnicodeDecodeError) as error:  # SQLite's message may quote bytes that are not UTF-8
         raise translated(error, path, lock_timeout()) from error
     try:
         with store.errors():
@@ -199,7 +209,7 @@ def _create(path: Path, *, clock: Clock | None, conversations: int, replace: boo
             return  # another run made it while this one waited
         try:
             _create_atomically(path, clock=clock, conversations=conversations)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeDecodeError) as error:
             raise translated(error, path, lock_timeout()) from error
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from inboxctl.backends.base import LiveInbox
 from inboxctl.backends.local.seed import fallback_address
-from inboxctl.backends.local.store import NAMES, CorruptStoreError, LocalStore, json_column
+from inboxctl.backends.local.store import CorruptStoreError, LocalStore, checked_row, json_column, same_name
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
 from inboxctl.definitions.spec import CHANNEL_FIELDS, CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT
 from inboxctl.definitions.validate import defaults_of
@@ -43,11 +43,12 @@ def _read_inbox(db: sqlite3.Connection, row: sqlite3.Row) -> LiveInbox:
     if not isinstance(row["name"], str):
         raise CorruptStoreError(f"inbox {row['id']} has no name")
     stored = _json_object(row["settings"], f"the settings of inbox {row['name']!r}")
+    where = f"inbox {row['name']!r}"
     settings: dict[str, Any] = {
-        "members": [r["email"] for r in db.execute(
+        "members": [checked_row(r, where, text=("email",))["email"] for r in db.execute(
             "SELECT u.email FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? "
             "ORDER BY lower(u.email)", (row["id"],))],
-        "teams": [r["name"] for r in db.execute(
+        "teams": [checked_row(r, where, text=("name",))["name"] for r in db.execute(
             "SELECT t.name FROM inbox_teams it JOIN teams t ON t.id = it.team_id WHERE it.inbox_id = ? "
             "ORDER BY t.name", (row["id"],))],
         "protect": bool(row["protect"]),
@@ -116,7 +117,7 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
     kind, key = change.channel_type or "", change.channel_key or ""
     if change.action == DELETE:
         inbox = _inbox_row(db, change.inbox)
-        db.execute(f"DELETE FROM channels WHERE type = ? AND key = ? COLLATE {NAMES} AND inbox_id = ?",
+        db.execute(f"DELETE FROM channels WHERE type = ? AND {same_name('key')} AND inbox_id = ?",
                    (kind, key, inbox["id"]))
         return
     inbox = _inbox_row(db, change.inbox)
@@ -125,7 +126,7 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
     stored = json.dumps(settings, sort_keys=True)
     if change.action == CREATE:
         holder = db.execute("SELECT i.name FROM channels c JOIN inboxes i ON i.id = c.inbox_id "
-                            f"WHERE c.type = ? AND c.key = ? COLLATE {NAMES}", (kind, key)).fetchone()
+                            f"WHERE c.type = ? AND {same_name('c.key')}", (kind, key)).fetchone()
         if holder:
             raise BackendError(f"cannot connect {kind} {key!r}",
                                reason=f"it is already connected to inbox {holder['name']!r}")
@@ -133,7 +134,7 @@ def _apply_channel_change(db: sqlite3.Connection, change: ResourceChange) -> Non
                    (inbox["id"], kind, key, stored))
     else:
         # Keys compare by name_key, so this also applies a rename that changes only case.
-        updated = db.execute(f"UPDATE channels SET settings = ?, key = ? WHERE type = ? AND key = ? COLLATE {NAMES} "
+        updated = db.execute(f"UPDATE channels SET settings = ?, key = ? WHERE type = ? AND {same_name('key')} "
                              "AND inbox_id = ?", (stored, key, kind, key, inbox["id"])).rowcount
         if not updated:
             raise NotFoundError(f"{kind} {key!r} is not connected to inbox {inbox['name']!r}")
@@ -144,7 +145,7 @@ def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
     if change.kind != INBOX or change.action != DELETE:
         return []
     count = store.connection.execute(
-        f"SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE i.name = ? COLLATE {NAMES}",
+        f"SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id WHERE {same_name('i.name')}",
         (change.inbox,)).fetchone()[0]
     return [f"its {count} conversation{'s' if count != 1 else ''} will be deleted with it"] if count else []
 
@@ -153,11 +154,11 @@ def consequences(store: LocalStore, change: ResourceChange) -> list[str]:
 
 def _check_channel_rules(db: sqlite3.Connection, kind: str, key: str, settings: dict[str, Any]) -> None:
     _check_routing_targets(db, settings.get("routing", {}))
-    if kind == "email" and db.execute(f"SELECT 1 FROM users WHERE email = ? COLLATE {NAMES}", (key,)).fetchone():
+    if kind == "email" and db.execute(f"SELECT 1 FROM users WHERE {same_name('email')}", (key,)).fetchone():
         raise BackendError(f"cannot connect {key}",
                            reason="it is a user's personal address, and a team address cannot be one")
     if kind == "messenger":
-        page = db.execute(f"SELECT other_account FROM facebook_pages WHERE name = ? COLLATE {NAMES}",
+        page = db.execute(f"SELECT other_account FROM facebook_pages WHERE {same_name('name')}",
                           (key,)).fetchone()
         if page is None or page["other_account"]:
             raise BackendError(f"cannot connect Facebook page {key!r}",
@@ -168,13 +169,13 @@ def _check_routing_targets(db: sqlite3.Connection, routing: dict[str, Any]) -> N
     fallback = routing.get("fallback")
     emails = list(routing.get("users", [])) + (list(fallback.get("users", [])) if isinstance(fallback, dict) else [])
     for email in emails:
-        user = db.execute(f"SELECT has_seat FROM users WHERE email = ? COLLATE {NAMES}", (email,)).fetchone()
+        user = db.execute(f"SELECT has_seat FROM users WHERE {same_name('email')}", (email,)).fetchone()
         if user is not None and not user["has_seat"]:
             raise BackendError("invalid routing rule", reason=f"{email} {NO_SEAT}")
 
 
 def _inbox_row(db: sqlite3.Connection, name: str) -> sqlite3.Row:
-    rows = db.execute(f"SELECT * FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchall()
+    rows = db.execute(f"SELECT * FROM inboxes WHERE {same_name('name')}", (name,)).fetchall()
     if not rows:
         raise NotFoundError(f"inbox {name!r} does not exist")
     if len(rows) > 1:  # made by an inboxctl that compared names with SQLite's ASCII-only NOCASE
@@ -184,7 +185,7 @@ def _inbox_row(db: sqlite3.Connection, name: str) -> sqlite3.Row:
 
 
 def _refuse_second_inbox(db: sqlite3.Connection, name: str) -> None:
-    row = db.execute(f"SELECT name FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchone()
+    row = db.execute(f"SELECT name FROM inboxes WHERE {same_name('name')}", (name,)).fetchone()
     if row is not None:
         same = "" if row["name"] == name else " (names are the same whatever their case)"
         raise BackendError(f"cannot create inbox {name!r}", reason=f"inbox {row['name']!r} already exists{same}; "
@@ -200,7 +201,7 @@ def _team_ids(db: sqlite3.Connection, names: list[str]) -> list[int]:
 
 
 def _lookup(db: sqlite3.Connection, table: str, column: str, value: str) -> int:
-    row = db.execute(f"SELECT id FROM {table} WHERE {column} = ? COLLATE {NAMES}",  # noqa: S608 - fixed names
+    row = db.execute(f"SELECT id FROM {table} WHERE {same_name(column)}",  # noqa: S608 - fixed names
                      (value,)).fetchone()
     if row is None:
         raise NotFoundError(f"{table[:-1]} {value!r} does not exist")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from inboxctl.backends.local.store import NAMES, LocalStore
+from inboxctl.backends.local.store import LocalStore, checked_row, same_name
 from inboxctl.conversations.model import (
     already_done,
     conversation_number,
@@ -180,14 +180,14 @@ def _conditions(store: LocalStore, query: ConversationQuery) -> tuple[list[str],
     if query.channel is not None:
         _channel_condition(store.connection, query.channel, where)
     if query.assignee is not None:
-        where(f"c.assignee_id IN (SELECT id FROM users WHERE email = ? COLLATE {NAMES})", query.assignee)
+        where(f"c.assignee_id IN (SELECT id FROM users WHERE {same_name('email')})", query.assignee)
     if query.unassigned:
         where("c.assignee_id IS NULL AND c.assigned_to_bot = 0")
     if query.bot is not None:
         where("c.assigned_to_bot = 1 AND c.assignee_id IS NULL" if query.bot else "c.assigned_to_bot = 0")
     if query.contact is not None:
         if "@" in query.contact:
-            where(f"ct.email = ? COLLATE {NAMES}", query.contact)
+            where(same_name("ct.email"), query.contact)
         else:
             where("ct.name LIKE ? ESCAPE '\\'", _like(query.contact))
     since, until = query.bounds(store.clock())
@@ -219,17 +219,17 @@ def _channel_condition(db: sqlite3.Connection, channel: str, where: Any) -> None
     if channel in CHANNEL_TYPES:
         where("c.channel_type = ?", channel)
         return
-    names = sorted({r[0] for r in db.execute("SELECT key FROM channels UNION SELECT DISTINCT channel_key "
-                                             "FROM conversations")}, key=name_key)
+    names = sorted({checked_row(r, "a channel", text=("key",))["key"] for r in db.execute(
+        "SELECT key FROM channels UNION SELECT DISTINCT channel_key FROM conversations")}, key=name_key)
     match = next((name for name in names if name_key(name) == name_key(channel)), None)
     if match is None:
         raise NotFoundError(f"no channel type or channel named {channel!r}",
                             hint=_suggest(channel, [*CHANNEL_TYPES, *names]))
-    where(f"c.channel_key = ? COLLATE {NAMES}", match)
+    where(same_name("c.channel_key"), match)
 
 
 def _inbox_id(db: sqlite3.Connection, name: str) -> int:
-    row = db.execute(f"SELECT id FROM inboxes WHERE name = ? COLLATE {NAMES}", (name,)).fetchone()
+    row = db.execute(f"SELECT id FROM inboxes WHERE {same_name('name')}", (name,)).fetchone()
     if row is None:
         names = [r[0] for r in db.execute("SELECT name FROM inboxes ORDER BY name")]
         raise NotFoundError(f"no inbox named {name!r}", hint=_suggest(name, names))
@@ -246,7 +246,13 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+_TEXT = ("inbox", "channel_type", "channel_key", "subject", "contact_email", "contact_name", "status", "created_at",
+         "updated_at")
+_OPTIONAL_TEXT = ("assignee_email", "closed_at", "trashed_at", "team")
+
+
 def _conversation(row: sqlite3.Row) -> Conversation:
+    checked_row(row, f"conversation {row['id']}", text=_TEXT, optional=_OPTIONAL_TEXT)
     return Conversation(
         id=str(row["id"]), inbox=row["inbox"], channel=row["channel_type"], channel_name=row["channel_key"],
         subject=row["subject"], contact=row["contact_email"], contact_name=row["contact_name"],
@@ -271,9 +277,14 @@ def get_conversation(store: LocalStore, conversation_id: str) -> ConversationDet
         "SELECT ct.owner_id, o.email AS owner, u.name AS assignee_name, u.active AS assignee_active "
         "FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN users o ON o.id = ct.owner_id "
         "LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id = ?", (number,)).fetchone()
+    where = f"conversation {number}"
+    checked_row(extra, where, optional=("owner", "assignee_name"))
     ticket = db.execute("SELECT * FROM tickets WHERE conversation_id = ?", (number,)).fetchone()
-    messages = db.execute("SELECT kind, author, body, created_at FROM messages WHERE conversation_id = ? "
-                          "ORDER BY created_at, id", (number,)).fetchall()
+    if ticket is not None:
+        checked_row(ticket, f"the ticket of {where}", text=("pipeline", "stage", "status"), optional=("priority",))
+    messages = [checked_row(m, f"a message of {where}", text=("kind", "author", "body", "created_at"))
+                for m in db.execute("SELECT kind, author, body, created_at FROM messages WHERE conversation_id = ? "
+                                    "ORDER BY created_at, id", (number,))]
     conversation = _conversation(row)
     return ConversationDetail(
         conversation=conversation,
@@ -326,8 +337,9 @@ def run_action(store: LocalStore, request: ActionRequest, ids: Iterable[str]) ->
     _prepare(store)
     with InterruptHold() as hold, store.transaction() as db:
         users = {name_key(r["email"]): (r["id"], r["email"], bool(r["active"]))
-                 for r in db.execute("SELECT id, email, active FROM users")}
-        teams = {name_key(r["name"]): (r["id"], r["name"]) for r in db.execute("SELECT id, name FROM teams")}
+                 for r in (checked_row(r, "a user", text=("email",)) for r in db.execute("SELECT * FROM users"))}
+        teams = {name_key(r["name"]): (r["id"], r["name"])
+                 for r in (checked_row(r, "a team", text=("name",)) for r in db.execute("SELECT * FROM teams"))}
         context = _Context(db=db, request=request, now=store.now_iso(), users=users, teams=teams)
         results = [_act(context, str(conversation_id)) for conversation_id in ids]
         hold.engage()
@@ -366,6 +378,8 @@ def _result(request: ActionRequest, conversation_id: str, outcome: str, *, reaso
 
 
 def _state(row: sqlite3.Row) -> ConversationState:
+    checked_row(row, f"conversation {row['id']}", text=("status", "contact_email"),
+                optional=("assignee", "trashed_at", "ticket_status", "team"))
     return ConversationState(
         status=row["status"], assignee=row["assignee"], assigned_to_bot=bool(row["assigned_to_bot"]),
         spam=bool(row["spam"]), filtered=bool(row["filtered"]), trashed_at=row["trashed_at"],

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from inboxctl.errors import BackendError, UsageError
-from inboxctl.names import compare_names
+from inboxctl.names import name_key
 
 SCHEMA_VERSION = 1
 
@@ -21,13 +21,14 @@ Clock = Callable[[], datetime]
 # How long a run waits for another one holding the file (a write, or the first run creating it).
 LOCK_TIMEOUT_ENV = "INBOXCTL_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 15.0
-# Names are compared by this collation (inboxctl.names), never by SQLite's ASCII-only NOCASE.
-NAMES = "CASEFOLD"
+# Names are compared by this SQL function (inboxctl.names.name_key), never by SQLite's ASCII-only NOCASE.
+NAME_KEY = "name_key"
 RESET_HINT = "rebuild it with `inboxctl local reset --yes` (everything in it is lost)"
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) that say the file itself is fine.
 _BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
 _ENVIRONMENT_CODES = frozenset({3, 7, 8, 10, 13, 14})  # PERM, NOMEM, READONLY, IOERR, FULL, CANTOPEN
+_READONLY = 8
 
 
 class CorruptStoreError(sqlite3.DatabaseError):
@@ -174,18 +175,43 @@ def unusable_error(path: Path, error: BaseException) -> BackendError:
                         hint=RESET_HINT)
 
 
-def translated(error: sqlite3.Error, path: Path, waited: float) -> BackendError:
+def translated(error: sqlite3.Error | UnicodeDecodeError, path: Path, waited: float) -> BackendError:
     """What a SQLite error means for the user: another run, their disk, a refused write or a damaged file."""
+    if not isinstance(error, sqlite3.Error):
+        return unusable_error(path, error)
     code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
     text = str(error)
     if code in _BUSY_CODES or "database is locked" in text or "database table is locked" in text:
         return busy_error(path, waited)
     if isinstance(error, sqlite3.IntegrityError):
         return BackendError("the local backend refused the change", reason=text)
+    if code == _READONLY and os.access(path, os.W_OK):
+        return unusable_error(path, error)  # writable, yet read-only to SQLite: its header says so (damaged)
     if code in _ENVIRONMENT_CODES:
         return BackendError(f"cannot use the local backend's file {path}", reason=text,
                             hint="check the disk space and the permissions of that file and its directory")
     return unusable_error(path, error)
+
+
+def same_name(column: str) -> str:
+    """The SQL condition "``column`` is the name given as the next parameter", by inboxctl's one case rule."""
+    return f"{NAME_KEY}({column}) = {NAME_KEY}(?)"
+
+
+def _sql_name_key(value: object) -> object:
+    # A function, not a collation: text that is not UTF-8 (a damaged file) fails the statement with an
+    # OperationalError here, where a collation would leave a stray UnicodeDecodeError behind.
+    return name_key(value) if isinstance(value, str) else value
+
+
+def checked_row(row: sqlite3.Row, where: str, *, text: tuple[str, ...] = (),
+                optional: tuple[str, ...] = ()) -> sqlite3.Row:
+    """``row``, if its ``text`` columns hold text and its ``optional`` ones text or NULL (what inboxctl writes)."""
+    for column in text + optional:
+        value = row[column]
+        if not isinstance(value, str) and (value is not None or column in text):
+            raise CorruptStoreError(f"{where}: {column} holds {type(value).__name__}, not text")
+    return row
 
 
 def json_column(text: object, where: str) -> object:
@@ -210,7 +236,7 @@ class LocalStore:
         # timeout: SQLite's busy timeout, so a run waits for another one's write instead of failing at once.
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=self.lock_timeout)
         self.connection.row_factory = sqlite3.Row
-        self.connection.create_collation(NAMES, compare_names)
+        self.connection.create_function(NAME_KEY, 1, _sql_name_key, deterministic=True)
         self.connection.execute("PRAGMA foreign_keys = ON")
         self.connection.execute("PRAGMA journal_mode = WAL")
 
@@ -237,7 +263,7 @@ class LocalStore:
             yield
         except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
             raise  # a misuse of the connection is a bug, not a problem of the file
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeDecodeError) as error:  # a message or text in the file that is not UTF-8
             raise translated(error, self.path, self.lock_timeout) from error
 
     def now_iso(self) -> str:
