@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 from click.decorators import FC
 
-from inboxctl.planner.service import DEFAULT_MAX_DELETES
+from inboxctl.planner import DEFAULT_MAX_DELETES
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 

@@ -43,4 +43,6 @@ def json_safe(text: str) -> str:
 
     ``json.dumps(ensure_ascii=False)`` escapes C0 controls but writes these as they are; escaped as
     ``\\uXXXX`` they decode to the same data, and a terminal showing the JSON obeys none of them."""
+    if text.isascii() and "\x7f" not in text:  # the common case, and a listing calls this per row
+        return text
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

@@ -184,6 +184,6 @@ def warn_about_timezone(inbox: InboxDefinition, document: dict[str, Any]) -> Non
         return
     from inboxctl.definitions import timezones  # only for business hours
 
-    advice = timezones.timezone_advice(name) if name in timezones.known_timezones() else None
+    advice = timezones.timezone_advice(name) if timezones.is_known_timezone(name) else None
     if advice:
         inbox.warn(("business_hours", "timezone"), *advice)

@@ -82,7 +82,7 @@ def normalise_timezone(value: str) -> str:
     them (``timezones.timezone_advice``)."""
     from inboxctl.definitions import timezones  # only for business hours
 
-    if value not in timezones.known_timezones():
+    if not timezones.is_known_timezone(value):
         raise FormatError(f"{value!r} is not a known timezone", timezones.unknown_timezone_fix(value))
     return value
 

@@ -63,6 +63,18 @@ _ETC_GMT = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
 _OFFSET = re.compile(r"^\s*(?:UTC|GMT|Z)?\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
 
 
+def is_known_timezone(name: str) -> bool:
+    """Whether ``name`` is a zone of the tz database. Opening one zone file is fast; listing them
+    all (``known_timezones``) scans the whole database, so it is kept for suggestions."""
+    if name in NOT_ZONES or name.startswith(("posix/", "right/")) or not name or name.startswith("/"):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
     names = {name for name in zoneinfo.available_timezones() if not name.startswith(("posix/", "right/"))}

@@ -10,12 +10,12 @@ from inboxctl.backends.base import Backend, Directory, LiveInbox
 from inboxctl.definitions.formats import did_you_mean
 from inboxctl.definitions.model import InboxDefinition, Problem, in_reading_order
 from inboxctl.errors import BackendError, PlanError, RefusedError, StalePlanError, UnsupportedError, UsageError
+from inboxctl.planner import DEFAULT_MAX_DELETES
 from inboxctl.planner.diff import fingerprint, plan_changes
 from inboxctl.planner.plan import CREATE, DELETE, INBOX, Plan, ResourceChange
 from inboxctl.planner.resolve import resolve_names
 from inboxctl.planner.verify import by_hand, plan_verification, unmanaged_settings
 
-DEFAULT_MAX_DELETES = 1
 
 
 @dataclass
