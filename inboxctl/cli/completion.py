@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -108,6 +107,8 @@ def _local_names(query: str) -> list[str]:
     path = default_database_path()
     if not path.is_file():
         return []
+    import sqlite3  # only when completing from the local file: plan and apply import this module too
+
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2)
     try:
         return [str(row[0]) for row in connection.execute(query)]

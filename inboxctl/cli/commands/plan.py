@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 import click
 
 from inboxctl.cli.annotations import (
@@ -11,14 +13,19 @@ from inboxctl.cli.annotations import (
 from inboxctl.cli.completion import remember_names
 from inboxctl.cli.context import AppContext, pass_app
 from inboxctl.cli.options import max_deletes_option, output_option, paths_argument, prune_option
-from inboxctl.cli.render_markdown import render_plan_markdown
 from inboxctl.cli.render_plan import render_plan, render_plan_json
 from inboxctl.cli.targets import inbox_targets_option
 from inboxctl.definitions.loader import load_definitions
 from inboxctl.errors import ExitCode
 from inboxctl.planner.service import SeenNames, make_plan, refuse_prune_with_targets
 
-RENDERERS = {"text": render_plan, "json": render_plan_json, "markdown": render_plan_markdown}
+def _render_markdown(plan: Any, **options: Any) -> str:
+    from inboxctl.cli.render_markdown import render_plan_markdown  # only for -o markdown
+
+    return render_plan_markdown(plan, **options)
+
+
+RENDERERS = {"text": render_plan, "json": render_plan_json, "markdown": _render_markdown}
 
 
 @click.command()
