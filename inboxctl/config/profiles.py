@@ -210,7 +210,7 @@ def _split_url(url: str, where: str) -> Any:
         parts = urlsplit(url.strip())
     except ValueError as error:
         raise UsageError(f"{where}: invalid URL {shown_url(url)!r}: {shown_url(str(error))}") from None
-    if "@" in parts.netloc:  # first: every later message quotes the URL
+    if "@" in url.split("?")[0].split("#")[0]:  # first: every later message quotes the URL
         raise UsageError(f"{where}: do not put credentials in the server URL ({shown_url(url)!r})",
                          hint="store the token with `inboxctl auth login`, or set INBOXCTL_TOKEN")
     try:
@@ -226,9 +226,9 @@ def _split_url(url: str, where: str) -> Any:
 
 def shown_url(url: str) -> str:
     """``url`` as it may appear in a message or a listing: any user:password@ part masked."""
-    from inboxctl.http.redaction import redact_pairs  # imported here: the http package imports requests
+    from inboxctl.http.redaction import redact_pairs, without_userinfo  # here: the http package imports requests
 
-    return redact_pairs(url)
+    return redact_pairs(without_userinfo(url))
 
 
 def build_profile(name: str, *, backend: str, url: str | None = None, account_id: Any = None,

@@ -26,7 +26,7 @@ from inboxctl.http.failures import (
     reason_from_response,
 )
 from inboxctl.http.ratelimit import TokenBucket
-from inboxctl.http.redaction import Redactor, protect_urllib3_logs
+from inboxctl.http.redaction import Redactor, protect_urllib3_logs, without_userinfo
 from inboxctl.http.transport import AnswerTooLarge, DeadlineExceeded, WatchedAdapter, Watchdog, read_answer
 from inboxctl.http.retry import (
     RETRYABLE_SERVER_STATUSES,
@@ -490,17 +490,21 @@ class HttpClient:
 def _checked_base_url(base_url: str, *, has_credentials: bool) -> SplitResult:
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"invalid server URL {Redactor().text(base_url)!r}: expected https://host[:port][/path]")
+        raise UsageError(f"invalid server URL {_shown(base_url)!r}: expected https://host[:port][/path]")
     if parts.username or parts.password:
         raise UsageError("do not put credentials in the server URL: give the token separately")
     if parts.query or parts.fragment:
-        raise UsageError(f"the server URL must not have a query string or fragment: {Redactor().text(base_url)!r}")
+        raise UsageError(f"the server URL must not have a query string or fragment: {_shown(base_url)!r}")
     if has_credentials and parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing to send the API token over plain http to {parts.hostname}: anyone on the way could read it",
             hint=f"use https://{parts.netloc}{parts.path}; plain http is only allowed for a server on this "
                  "machine (localhost, 127.0.0.1, ::1)")
     return parts
+
+
+def _shown(url: str) -> str:
+    return Redactor().text(without_userinfo(url))
 
 
 def is_loopback(host: str) -> bool:

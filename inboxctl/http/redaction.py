@@ -28,7 +28,9 @@ _SENSITIVE_EXACT = frozenset({"key", "auth", "code", "sig"})
 _PAIR = re.compile(r"(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&#;\s'\"<>)]*)")
 # Basic-auth style credentials inside a URL: scheme://user:password@host. Up to the last "@" of the
 # authority, so a password holding an "@" is masked whole.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s'\"<>]*@")
+# Only ASCII whitespace ends it: a password may hold anything, a Unicode line separator included.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\t\n\r\f\v '\"<>]*@")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/*")
 
 # Secrets shorter than this are not replaced by value: replacing "ab" everywhere would garble
 # messages, and no real token is that short.
@@ -48,6 +50,19 @@ def redact_pairs(text: str) -> str:
         return f"{match['name']}={MASK}" if is_sensitive(match["name"]) and match["value"] else match[0]
 
     return _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", _PAIR.sub(mask, text))
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with everything before its last "@" (ahead of any query or fragment) masked.
+
+    For a string known to be a URL (a profile's, INBOXCTL_URL): unlike the patterns above, it needs no
+    "://" and no character stops it, so "admin:secret@host", "https:/a:b@host" and a password holding
+    a "/", spaces or line separators are all masked. A server URL has no "@" in its path."""
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    end = min((found for found in (url.find(mark, start) for mark in "?#") if found >= 0), default=len(url))
+    at = url.rfind("@", start, end)
+    return url if at < 0 else f"{url[:start]}{MASK}{url[at:]}"
 
 
 class Redactor:

@@ -108,7 +108,8 @@ def _format_problems(data: Any) -> Iterator[str]:
     yield from _top_level(data)
     changes = data.get("changes")
     if isinstance(changes, list):
-        yield from _changes(changes)
+        # A verify-only plan (HubSpot) holds only the settings the server can check: none is required.
+        yield from _changes(changes, partial=data.get("verify_only") is True)
 
 
 def _value_limits(data: Any) -> Iterator[tuple[str, str]]:
@@ -177,20 +178,20 @@ def _unmanaged(groups: Any) -> Iterator[str]:
 # Changes
 
 
-def _changes(changes: list[Any]) -> Iterator[str]:
+def _changes(changes: list[Any], *, partial: bool) -> Iterator[str]:
     seen: dict[tuple[str, ...], int] = {}
     for index, change in enumerate(changes):
         where: Where = ("changes", index)
         if not isinstance(change, dict):
             yield f"{_place(where)}: expected an object, got {_kind(change)}"
             continue
-        problems = list(_change(change, where))
+        problems = list(_change(change, where, partial=partial))
         yield from problems
         if not problems:
             yield from _repeated(change, index, seen)
 
 
-def _change(change: dict[str, Any], where: Where) -> Iterator[str]:
+def _change(change: dict[str, Any], where: Where, *, partial: bool) -> Iterator[str]:
     yield from _keys(change, where, required=("action", "kind", "inbox"), optional=_CHANGE_KEYS)
     for key, check in (("action", _ACTIONS), ("kind", _KINDS), ("inbox", None)):
         if key in change:  # a missing one is reported once, above
@@ -205,7 +206,7 @@ def _change(change: dict[str, Any], where: Where) -> Iterator[str]:
             if change.get(key) is not None:
                 yield f"{_place((*where, key))}: an inbox change has no {key} (expected null)"
     if change.get("action") in _ACTIONS and change.get("kind") in _KINDS:
-        yield from _desired(change, (*where, "desired"))
+        yield from _desired(change, (*where, "desired"), partial=partial)
 
 
 def _channel_identity(change: dict[str, Any], where: Where) -> Iterator[str]:
@@ -225,7 +226,7 @@ def _fields(fields: Any, where: Where) -> Iterator[str]:
         yield from _text(field.get("path", "?"), (*where, index, "path"))
 
 
-def _desired(change: dict[str, Any], where: Where) -> Iterator[str]:
+def _desired(change: dict[str, Any], where: Where, *, partial: bool) -> Iterator[str]:
     desired = change.get("desired")
     if change["action"] == DELETE:
         if desired is not None:
@@ -236,11 +237,12 @@ def _desired(change: dict[str, Any], where: Where) -> Iterator[str]:
     elif change["kind"] == CHANNEL:
         yield from _channel_settings(desired, change, where)
     else:
-        yield from _inbox_settings(desired, where)
+        yield from _inbox_settings(desired, where, partial=partial)
 
 
-def _inbox_settings(desired: dict[str, Any], where: Where) -> Iterator[str]:
-    yield from _keys(desired, where, required=tuple(_INBOX_SETTINGS))
+def _inbox_settings(desired: dict[str, Any], where: Where, *, partial: bool) -> Iterator[str]:
+    names = tuple(_INBOX_SETTINGS)
+    yield from _keys(desired, where, required=() if partial else names, optional=names)
     checker = ShapeChecker()
     for key, spec in _INBOX_SETTINGS.items():
         if key in desired and not (key == "business_hours" and desired[key] is None):

@@ -22,7 +22,8 @@ from typing import Any
 
 from inboxctl.errors import AuthenticationError, BackendError
 from inboxctl.http import HttpClient, iterate_cursor
-from inboxctl.http.shapes import json_object, listed_under, object_with_id
+from inboxctl.http.shapes import (
+    FLAG, ID, SCALAR, TEXT, TIME, Shape, conforming, json_object, listed_under, object_with_id, required)
 
 CONVERSATIONS = "/conversations/conversations/2026-09"
 OWNERS = "/crm/owners/2026-09"
@@ -40,6 +41,25 @@ PAGE_SIZE = 100  # HubSpot's largest page for threads, messages, inboxes, channe
 CONTACT_PROPERTIES = ("email", "firstname", "lastname")
 _SCOPE_NAME = re.compile(r"\b[a-z]+(?:[._-][a-z]+)+\b")
 
+# The fields the backend reads, with the types it relies on (a field may be absent or null unless required).
+ACCOUNT_DETAILS: Shape = {"portalId": SCALAR, "accountType": TEXT, "timeZone": TEXT}
+NAMED: Shape = {"id": required(ID), "name": TEXT}  # inboxes and channels
+IDENTIFIER: Shape = {"type": TEXT, "value": SCALAR}
+CHANNEL_ACCOUNT: Shape = {"id": required(ID), "inboxId": SCALAR, "channelId": SCALAR, "name": TEXT,
+                          "deliveryIdentifier": IDENTIFIER}
+OWNER: Shape = {"id": SCALAR, "userId": SCALAR, "userIdIncludingInactive": SCALAR, "type": TEXT, "email": TEXT,
+                "firstName": TEXT, "lastName": TEXT, "archived": FLAG}
+THREAD: Shape = {
+    "id": required(ID), "status": TEXT, "assignedTo": TEXT, "associatedContactId": SCALAR, "inboxId": SCALAR,
+    "originalChannelId": SCALAR, "originalChannelAccountId": SCALAR, "spam": FLAG, "archived": FLAG,
+    "createdAt": TIME, "closedAt": TIME, "archivedAt": TIME, "latestMessageTimestamp": TIME,
+    "latestMessageSentTimestamp": TIME, "latestMessageReceivedTimestamp": TIME,
+    "threadAssociations": {"associatedTicketId": SCALAR}}
+MESSAGE: Shape = {"type": TEXT, "direction": TEXT, "text": TEXT, "richText": TEXT, "subject": TEXT, "createdAt": TIME,
+                  "createdBy": TEXT, "senders": [{"actorId": TEXT, "name": TEXT, "deliveryIdentifier": IDENTIFIER}]}
+ACTOR: Shape = {"id": TEXT, "email": TEXT, "name": TEXT}
+CONTACT: Shape = {"id": SCALAR, "properties": {"email": TEXT, "firstname": TEXT, "lastname": TEXT}}
+
 
 class HubSpotApi:
     def __init__(self, client: HttpClient) -> None:
@@ -49,21 +69,22 @@ class HubSpotApi:
     def account_details(self) -> dict[str, Any]:
         """``{portalId, accountType, timeZone, ...}``: any valid token may read it."""
         with needs_scope(None):
-            return self._object("GET", ACCOUNT, self.client.get(ACCOUNT))
+            body = self._object("GET", ACCOUNT, self.client.get(ACCOUNT))
+        return conforming(body, ACCOUNT_DETAILS, server=self.client.server_name, endpoint=f"GET {ACCOUNT}")
 
     # -- lists read once per run ----------------------------------------------------------------------
     def inboxes(self) -> Iterator[dict[str, Any]]:
-        return self._listing(f"{CONVERSATIONS}/inboxes", READ_SCOPE)
+        return self._listing(f"{CONVERSATIONS}/inboxes", READ_SCOPE, NAMED)
 
     def channels(self) -> Iterator[dict[str, Any]]:
-        return self._listing(f"{CONVERSATIONS}/channels", READ_SCOPE)
+        return self._listing(f"{CONVERSATIONS}/channels", READ_SCOPE, NAMED)
 
     def channel_accounts(self) -> Iterator[dict[str, Any]]:
-        return self._listing(f"{CONVERSATIONS}/channel-accounts", READ_SCOPE)
+        return self._listing(f"{CONVERSATIONS}/channel-accounts", READ_SCOPE, CHANNEL_ACCOUNT)
 
     def owners(self, *, archived: bool = False) -> Iterator[dict[str, Any]]:
         """Owners (users); ``archived=True`` lists the deactivated ones instead."""
-        return self._listing(OWNERS, OWNERS_SCOPE, {"archived": "true"} if archived else {})
+        return self._listing(OWNERS, OWNERS_SCOPE, OWNER, {"archived": "true"} if archived else {})
 
     def first_inbox_page(self) -> dict[str, Any]:
         """One small read that needs ``conversations.read``: proves the token can see the inbox."""
@@ -74,19 +95,20 @@ class HubSpotApi:
     # -- threads --------------------------------------------------------------------------------------
     def thread_pages(self, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """``GET C/threads``, one list per page, so that names can be resolved a page at a time."""
-        return self._pages(f"{CONVERSATIONS}/threads", READ_SCOPE, {**WITH_TICKET, **params})
+        return self._pages(f"{CONVERSATIONS}/threads", READ_SCOPE, {**WITH_TICKET, **params}, THREAD)
 
     def thread(self, thread_id: int, *, archived: bool = False) -> dict[str, Any]:
         params = {**WITH_TICKET, **({"archived": "true"} if archived else {})}
         path = f"{CONVERSATIONS}/threads/{thread_id}"
         with needs_scope(READ_SCOPE):
             body = self.client.get(path, params=params)
-        return object_with_id(body, server=self.client.server_name, endpoint=f"GET {path}")
+        thread = object_with_id(body, server=self.client.server_name, endpoint=f"GET {path}")
+        return conforming(thread, THREAD, server=self.client.server_name, endpoint=f"GET {path}")
 
     def message_pages(self, thread_id: int, *, archived: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Every message of a thread, oldest first, one list per page."""
         params = {"sort": "createdAt", **({"archived": "true"} if archived else {})}
-        return self._pages(f"{CONVERSATIONS}/threads/{thread_id}/messages", READ_SCOPE, params)
+        return self._pages(f"{CONVERSATIONS}/threads/{thread_id}/messages", READ_SCOPE, params, MESSAGE)
 
     # -- names in batches -----------------------------------------------------------------------------
     def actors(self, actor_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -97,7 +119,7 @@ class HubSpotApi:
         path = f"{CONVERSATIONS}/actors/batch/read"
         with needs_scope(READ_SCOPE):
             body = self.client.post(path, json={"inputs": inputs}, idempotent=True)
-        return self._results("POST", path, body)
+        return self._results("POST", path, body, ACTOR)
 
     def contacts(self, contact_ids: Iterable[str]) -> list[dict[str, Any]]:
         """CRM batch read of contacts: ``{id, properties: {email, firstname, lastname}}`` each."""
@@ -108,7 +130,7 @@ class HubSpotApi:
         with needs_scope(CONTACTS_SCOPE):
             body = self.client.post(path, idempotent=True, json={
                 "inputs": [{"id": contact_id} for contact_id in inputs], "properties": list(CONTACT_PROPERTIES)})
-        return self._results("POST", path, body)
+        return self._results("POST", path, body, CONTACT)
 
     # -- writes, one thread per call (HubSpot has no batch update) ------------------------------------
     def set_status(self, thread_id: int, status: str) -> None:
@@ -139,20 +161,21 @@ class HubSpotApi:
     def _object(self, method: str, path: str, body: Any) -> dict[str, Any]:
         return json_object(body, server=self.client.server_name, endpoint=f"{method} {path}")
 
-    def _results(self, method: str, path: str, body: Any) -> list[dict[str, Any]]:
+    def _results(self, method: str, path: str, body: Any, shape: Shape) -> list[dict[str, Any]]:
         """``results``: a list of objects; absent means none (HubSpot leaves empty lists out)."""
         return listed_under(body, "results", server=self.client.server_name, endpoint=f"{method} {path}",
-                            required=False)
+                            required=False, shape=shape)
 
     # -- paging ---------------------------------------------------------------------------------------
-    def _listing(self, path: str, scope: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        for page in self._pages(path, scope, params or {}):
+    def _listing(self, path: str, scope: str, shape: Shape,
+                 params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        for page in self._pages(path, scope, params or {}, shape):
             yield from page
 
-    def _pages(self, path: str, scope: str, params: Mapping[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    def _pages(self, path: str, scope: str, params: Mapping[str, Any], shape: Shape) -> Iterator[list[dict[str, Any]]]:
         # iterate_cursor yields items; an extractor wrapping each page in a list makes it yield pages.
         pages = iterate_cursor(self.client, path, {"limit": PAGE_SIZE, **params},
-                               items=lambda body: [self._results("GET", path, body)])
+                               items=lambda body: [self._results("GET", path, body, shape)])
         with needs_scope(scope):
             yield from pages
 
