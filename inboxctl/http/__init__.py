@@ -4,6 +4,11 @@ Everything about talking to a server over HTTP lives here, so backends only say 
 
 * one ``requests.Session`` per client, ``User-Agent: inboxctl/<version>``, a (connect, read) timeout
   on every call, redirects never followed (they could carry the token elsewhere);
+* every attempt bounded as a whole (``deadline``, 45 s: a watchdog cuts the connection of an answer
+  that trickles in), all attempts of a request together too (``retry_budget``, 60 s, waits included),
+  and the answer streamed and refused past ``max_body_bytes`` (16 MiB) (:mod:`inboxctl.http.transport`);
+* answers checked for the shape a backend relies on, with an error naming the endpoint
+  (:mod:`inboxctl.http.shapes`: ``listed_under(body, "payload", shape=INBOX, ...)``);
 * retries with exponential backoff and full jitter on 429, 502, 503, 504 and connection failures,
   but only when repeating is safe: GET/HEAD/PUT/DELETE/OPTIONS, or a POST/PATCH marked
   ``idempotent=True``; a 429 and a connection that never opened are always safe. A POST that timed

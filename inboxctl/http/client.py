@@ -576,7 +576,7 @@ def _rate_limit_hint(resets_at: str | None) -> str:
 
 def _sent_url(error: requests.RequestException, fallback: str) -> str:
     request = error.request
-    return request.url if request is not None and request.url else fallback
+    return str(request.url) if request is not None and request.url else fallback
 
 
 def _phrase(response: requests.Response) -> str:

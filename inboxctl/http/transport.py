@@ -28,7 +28,8 @@ class DeadlineExceeded(requests.exceptions.Timeout):
     """No complete answer within the attempt's deadline: a server that hangs or trickles its answer."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"no complete answer within {seconds:g} s")
+        shown = f"{seconds:.1f}".rstrip("0").rstrip(".")
+        super().__init__(f"no complete answer within {shown} s")
         self.seconds = seconds
 
 

@@ -118,7 +118,7 @@ def _value_limits(data: Any) -> Iterator[tuple[str, str]]:
     while stack:
         value, where = stack.pop()
         if len(where) > MAX_DEPTH:
-            yield f"{_place(where[:4])}…", f"nested more than {MAX_DEPTH} levels deep"
+            yield f"{_place(where[:6])}…", f"nested more than {MAX_DEPTH} levels deep"
             return
         if isinstance(value, dict):
             stack.extend((item, (*where, str(key))) for key, item in value.items())

@@ -198,7 +198,7 @@ def same_name(column: str) -> str:
     return f"{NAME_KEY}({column}) = {NAME_KEY}(?)"
 
 
-def _sql_name_key(value: object) -> object:
+def _sql_name_key(value: str | int | float | bytes | None) -> str | int | float | bytes | None:
     # A function, not a collation: text that is not UTF-8 (a damaged file) fails the statement with an
     # OperationalError here, where a collation would leave a stray UnicodeDecodeError behind.
     return name_key(value) if isinstance(value, str) else value

@@ -21,8 +21,8 @@ def definition(path: Path, name: str, *, members: str, chat: str | None = None) 
     return path
 
 
-PLANNER_LOWER = pytest.mark.xfail(strict=True, reason="the planner (planner/diff.py, service.py, resolve.py) still "
-                                  "compares names with lower(), not inboxctl.names.name_key: see the report of issue 10")
+PLANNER_LOWER = pytest.mark.xfail(strict=True, reason="the planner (planner/diff.py, service.py, resolve.py) "
+                                  "still compares names with lower(), not inboxctl.names.name_key (issue 10)")
 
 
 @pytest.mark.parametrize(("live", "defined"), [
@@ -33,7 +33,8 @@ def test_an_inbox_named_in_another_case_is_updated_then_the_plan_is_empty(run, t
     assert created.exit_code == 0, created.stderr
     changed = definition(tmp_path / "b.toml", defined, members='"bob@acme.example"')
     planned = run("plan", str(changed))
-    assert "to update" in planned.stdout + planned.stderr and "to create" not in planned.stdout.replace("0 to create", "")
+    said = planned.stdout + planned.stderr
+    assert "to update" in said and "to create" not in said.replace("0 to create", "")
     applied = run("apply", str(changed), "--yes")
     assert applied.exit_code == 0, applied.stderr
     assert run("plan", str(changed), "--detailed-exitcode").exit_code == 0
