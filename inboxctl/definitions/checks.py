@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inboxctl.names import name_key
 from inboxctl.definitions import formats
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition, Problem
 from inboxctl.definitions.spec import CHANNEL_KEY
@@ -161,7 +162,7 @@ def check_across_files(inboxes: list[InboxDefinition]) -> list[Problem]:
     names: dict[str, InboxDefinition] = {}
     channels: dict[str, tuple[InboxDefinition, ChannelDefinition]] = {}
     for inbox in inboxes:
-        first = names.setdefault(inbox.name.lower(), inbox) if inbox.name else inbox
+        first = names.setdefault(name_key(inbox.name), inbox) if inbox.name else inbox
         if first is not inbox:
             problems.append(inbox.problem(("inbox", "name"), f"inbox {inbox.name!r} is defined twice",
                                           f"it is also defined in {first.locate(('inbox', 'name'))}; "

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from inboxctl.names import name_key
 from inboxctl.backends.base import Backend
 from inboxctl.definitions.formats import slug
 from inboxctl.definitions.loader import load_file
@@ -23,14 +24,14 @@ class ExportedFile:
 
 
 def select_inboxes(backend: Backend, names: tuple[str, ...]) -> list[InboxDefinition]:
-    live = {inbox.definition.name.lower(): inbox.definition for inbox in backend.read_inboxes()}
+    live = {name_key(inbox.definition.name): inbox.definition for inbox in backend.read_inboxes()}
     if not names:
         return list(live.values())
-    missing = [name for name in names if name.lower() not in live]
+    missing = [name for name in names if name_key(name) not in live]
     if missing:
         raise UsageError(f"no inbox named {', '.join(map(repr, missing))} on {backend.capabilities.server}",
                          hint="inboxes: " + ", ".join(sorted(d.name for d in live.values())))
-    return [live[name.lower()] for name in names]
+    return [live[name_key(name)] for name in names]
 
 
 def file_name(inbox_name: str) -> str:
@@ -43,7 +44,7 @@ def _existing_definitions(directory: Path) -> dict[str, tuple[Path, InboxDefinit
     for path in sorted(directory.glob("*.toml")):
         inbox, problems = load_file(path)
         if inbox is not None and not problems:
-            found[inbox.name.lower()] = (path, inbox)
+            found[name_key(inbox.name)] = (path, inbox)
     return found
 
 
@@ -69,8 +70,8 @@ def export_to_directory(inboxes: list[InboxDefinition], directory: Path, *,
     taken: set[str] = {path.name.casefold() for path, _ in existing.values()}
     targets = []
     for inbox in inboxes:
-        if inbox.name.lower() in existing:
-            path, written = existing[inbox.name.lower()]
+        if name_key(inbox.name) in existing:
+            path, written = existing[name_key(inbox.name)]
             before: str | None = path.read_text(encoding="utf-8")
             after = merge_into(before, written, overlay(written, inbox) if overlay else inbox)
         else:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from inboxctl.names import name_key
 from inboxctl.definitions.locate import Path, Position, nearest_position, value_position
 from inboxctl.definitions.spec import CHANNEL_KEY
 
@@ -98,7 +99,7 @@ class ChannelDefinition:
 
     @property
     def ident(self) -> str:
-        return f"{self.type}:{self.key.lower()}"
+        return f"{self.type}:{name_key(self.key)}"
 
     @property
     def label(self) -> str:

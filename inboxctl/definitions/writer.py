@@ -13,6 +13,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Comment, InlineTable, Table, Whitespace
 
+from inboxctl.names import name_key
 from inboxctl.definitions.formats import compress_days
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
 from inboxctl.definitions.spec import (
@@ -243,4 +244,4 @@ def _trailing_comments(container: Any) -> list[tuple[Any, Any]]:
 
 
 def _ident(channel: dict[str, Any]) -> str:
-    return f"{channel['type']}:{str(channel[CHANNEL_KEY[channel['type']]]).lower()}"
+    return f"{channel['type']}:{name_key(str(channel[CHANNEL_KEY[channel['type']]]))}"

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from inboxctl.names import name_key
 from inboxctl.backends.base import LiveInbox
 from inboxctl.definitions.model import ChannelDefinition, InboxDefinition
 from inboxctl.planner.plan import CHANNEL, CREATE, DELETE, INBOX, UPDATE, FieldChange, ResourceChange
@@ -93,10 +94,10 @@ def _plan_channels(desired: InboxDefinition, live: LiveInbox) -> tuple[list[Reso
 def plan_changes(desired: list[InboxDefinition], live: list[LiveInbox], *,
                  prune: bool = False, adopt: bool = True) -> tuple[list[ResourceChange], list[str]]:
     """Every change, in dependency order, and notes about what was left alone."""
-    live_by_name = {inbox.definition.name.lower(): inbox for inbox in live}
+    live_by_name = {name_key(inbox.definition.name): inbox for inbox in live}
     inbox_changes, channel_updates, channel_deletes = [], [], []
     for inbox in desired:
-        inbox_change, updates, deletes = plan_inbox(inbox, live_by_name.pop(inbox.name.lower(), None), adopt=adopt)
+        inbox_change, updates, deletes = plan_inbox(inbox, live_by_name.pop(name_key(inbox.name), None), adopt=adopt)
         inbox_changes += [inbox_change] if inbox_change else []
         channel_updates += updates
         channel_deletes += deletes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inboxctl.names import name_key
 from inboxctl.backends.base import Directory
 from inboxctl.definitions.checks import effective
 from inboxctl.definitions.formats import did_you_mean
@@ -23,12 +24,12 @@ class Resolver:
         self.directory = directory
         self.server = server
         self.check_channel_sources = check_channel_sources
-        self.users = {user.email.lower(): user for user in directory.users}
-        self.teams = {team.name.lower(): team.name for team in directory.teams}
-        self.pipelines = {pipeline.name.lower(): pipeline for pipeline in directory.pipelines}
-        self.forms = {form.lower(): form for form in directory.forms}
-        self.pages = {page.name.lower(): page for page in directory.facebook_pages}
-        self.personal_addresses = {address.lower() for address in directory.personal_addresses}
+        self.users = {name_key(user.email): user for user in directory.users}
+        self.teams = {name_key(team.name): team.name for team in directory.teams}
+        self.pipelines = {name_key(pipeline.name): pipeline for pipeline in directory.pipelines}
+        self.forms = {name_key(form): form for form in directory.forms}
+        self.pages = {name_key(page.name): page for page in directory.facebook_pages}
+        self.personal_addresses = {name_key(address) for address in directory.personal_addresses}
         self.problems: list[Problem] = []
 
     def unknown(self, inbox: InboxDefinition, path: tuple, what: str, value: str, choices: list[str]) -> None:
@@ -40,7 +41,7 @@ class Resolver:
     def user(self, inbox: InboxDefinition, path: tuple, email: str, *, routing: bool = False,
              role: str = "") -> None:
         """``role``: what a deactivated user listed here would mean, for its warning."""
-        user = self.users.get(email.lower())
+        user = self.users.get(name_key(email))
         if user is None:
             self.unknown(inbox, path, "user", email, [u.email for u in self.directory.users])
         elif not routing and not user.active:
@@ -57,8 +58,8 @@ class Resolver:
     def team_names(self, inbox: InboxDefinition, path: tuple, names: list[str]) -> list[str]:
         canonical = []
         for index, name in enumerate(names):
-            if name.lower() in self.teams:
-                canonical.append(self.teams[name.lower()])
+            if name_key(name) in self.teams:
+                canonical.append(self.teams[name_key(name)])
             else:
                 self.unknown(inbox, path + (index,), "team", name, list(self.teams.values()))
                 canonical.append(name)
@@ -78,7 +79,7 @@ class Resolver:
     def ticket_defaults(self, inbox: InboxDefinition, path: tuple, given: dict[str, Any],
                         effective_defaults: dict[str, Any]) -> None:
         pipeline_name = effective_defaults.get("pipeline")
-        pipeline = self.pipelines.get(pipeline_name.lower()) if pipeline_name else None
+        pipeline = self.pipelines.get(name_key(pipeline_name)) if pipeline_name else None
         if pipeline_name and pipeline is None:
             if "pipeline" in given:
                 self.unknown(inbox, path + ("pipeline",), "pipeline", pipeline_name, list(self.pipelines))
@@ -88,10 +89,10 @@ class Resolver:
         stage = effective_defaults.get("stage")
         # A channel that switches pipeline and keeps the inbox's stage needs that stage in its new pipeline.
         if pipeline and stage and ("stage" in given or "pipeline" in given):
-            stages = {name.lower(): name for name in pipeline.stages}
-            if stage.lower() in stages:
+            stages = {name_key(name): name for name in pipeline.stages}
+            if name_key(stage) in stages:
                 if "stage" in given:
-                    given["stage"] = stages[stage.lower()]
+                    given["stage"] = stages[name_key(stage)]
             elif "stage" in given:
                 suggestion = did_you_mean(stage, list(pipeline.stages))
                 self.problems.append(inbox.problem(
@@ -131,7 +132,7 @@ class Resolver:
             check(inbox, channel, path)
 
     def channel_email(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
-        if channel.key.lower() in self.personal_addresses:
+        if name_key(channel.key) in self.personal_addresses:
             self.problems.append(inbox.problem(
                 path + ("address",), f"{channel.key} is a user's personal address, and a team address cannot be one",
                 "use a shared address such as support@..."))
@@ -144,7 +145,7 @@ class Resolver:
                 self.user(inbox, path + ("heading", "default_users", index), email, role=_HEADING_ROLE)
 
     def channel_messenger(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
-        page = self.pages.get(channel.key.lower())
+        page = self.pages.get(name_key(channel.key))
         if page is None:
             self.unknown(inbox, path + ("page",), "Facebook page", channel.key, [p.name for p in self.pages.values()])
         elif page.connected_to_other_account:
@@ -156,7 +157,7 @@ class Resolver:
             channel.settings["page"] = page.name
 
     def channel_form(self, inbox: InboxDefinition, channel: ChannelDefinition, path: tuple) -> None:
-        form = self.forms.get(channel.key.lower())
+        form = self.forms.get(name_key(channel.key))
         if form is None:
             self.unknown(inbox, path + ("form",), "form", channel.key, list(self.forms.values()))
         else:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from inboxctl.names import name_key
 from inboxctl.backends.base import Backend, Directory, LiveInbox
 from inboxctl.definitions.formats import did_you_mean
 from inboxctl.definitions.model import InboxDefinition, Problem, in_reading_order
@@ -49,8 +50,8 @@ def select_targets(inboxes: list[InboxDefinition], targets: Sequence[str], *,
     refuse_prune_with_targets(prune, targets)
     if not targets:
         return inboxes
-    by_name = {inbox.name.lower(): inbox for inbox in inboxes}
-    missing = [name for name in targets if name.lower() not in by_name]
+    by_name = {name_key(inbox.name): inbox for inbox in inboxes}
+    missing = [name for name in targets if name_key(name) not in by_name]
     if missing:
         defined = sorted((inbox.name for inbox in inboxes), key=str.lower)
         suggestion = did_you_mean(missing[0], defined)
@@ -58,8 +59,8 @@ def select_targets(inboxes: list[InboxDefinition], targets: Sequence[str], *,
                          + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
                          hint=f'did you mean "{suggestion}"?' if suggestion
                          else "defined: " + (", ".join(defined) or "none"))
-    wanted = {name.lower() for name in targets}
-    return [inbox for inbox in inboxes if inbox.name.lower() in wanted]
+    wanted = {name_key(name) for name in targets}
+    return [inbox for inbox in inboxes if name_key(inbox.name) in wanted]
 
 
 def _targeted(live: list[LiveInbox], selected: list[InboxDefinition], targets: Sequence[str]) -> list[LiveInbox]:
@@ -67,8 +68,8 @@ def _targeted(live: list[LiveInbox], selected: list[InboxDefinition], targets: S
     about the others, managed or not)."""
     if not targets:
         return live
-    wanted = {inbox.name.lower() for inbox in selected}
-    return [inbox for inbox in live if inbox.definition.name.lower() in wanted]
+    wanted = {name_key(inbox.name) for inbox in selected}
+    return [inbox for inbox in live if name_key(inbox.definition.name) in wanted]
 
 
 def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool = False,
@@ -156,16 +157,16 @@ def _channels_held_elsewhere(inboxes: list[InboxDefinition], live: list[LiveInbo
     """A channel wanted in one inbox but connected to an inbox this run does not cover (F10, F12).
 
     ``also_defined``: inboxes that have a definition but were left out of a targeted run."""
-    covered = {inbox.name.lower() for inbox in inboxes}
-    left_out = {name.lower() for name in also_defined} - covered
+    covered = {name_key(inbox.name) for inbox in inboxes}
+    left_out = {name_key(name) for name in also_defined} - covered
     holder = {channel.ident: inbox.definition.name for inbox in live for channel in inbox.definition.channels
-              if inbox.definition.name.lower() not in covered}
+              if name_key(inbox.definition.name) not in covered}
     problems = []
     for inbox in inboxes:
         for channel in inbox.channels:
             if channel.ident in holder:
                 other = holder[channel.ident]
-                fix = (f"add --inbox {other!r} to move it in the same run" if other.lower() in left_out
+                fix = (f"add --inbox {other!r} to move it in the same run" if name_key(other) in left_out
                        else f"disconnect it from {other!r} first, or add that inbox's definition")
                 problems.append(inbox.problem(inbox.channel_path(channel),
                                               f"{channel.label} is connected to inbox {other!r}", fix))
@@ -274,14 +275,14 @@ def apply_plan(backend: Backend, plan: Plan, *, on_step: StepCallback | None = N
         outcome, reason = _apply_one(backend, change, broken_inboxes)
         report.record(change, outcome, reason)
         if outcome == FAILED and change.kind == INBOX and change.action == CREATE:
-            broken_inboxes.add(change.inbox.lower())
+            broken_inboxes.add(name_key(change.inbox))
         if on_step:
             on_step(change, outcome, reason)
     return report
 
 
 def _apply_one(backend: Backend, change: ResourceChange, broken_inboxes: set[str]) -> tuple[str, str | None]:
-    if change.inbox.lower() in broken_inboxes:
+    if name_key(change.inbox) in broken_inboxes:
         return SKIPPED, "its inbox could not be created"
     try:
         backend.apply_change(change)

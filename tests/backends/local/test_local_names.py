@@ -21,13 +21,9 @@ def definition(path: Path, name: str, *, members: str, chat: str | None = None) 
     return path
 
 
-PLANNER_LOWER = pytest.mark.xfail(strict=True, reason="the planner (planner/diff.py, service.py, resolve.py) "
-                                  "still compares names with lower(), not inboxctl.names.name_key (issue 10)")
-
-
 @pytest.mark.parametrize(("live", "defined"), [
     ("Über", "über"), ("über", "ÜBER"), ("Kelvin", "\u212aelvin"), ("Ǆemal", "ǆemal"),
-    pytest.param("Straße", "STRASSE", marks=PLANNER_LOWER), pytest.param("U\u0308ber", "Über", marks=PLANNER_LOWER)])
+    ("Straße", "STRASSE"), ("U\u0308ber", "Über")])
 def test_an_inbox_named_in_another_case_is_updated_then_the_plan_is_empty(run, tmp_path, live, defined):
     created = run("apply", str(definition(tmp_path / "a.toml", live, members='"alice@acme.example"')), "--yes")
     assert created.exit_code == 0, created.stderr
