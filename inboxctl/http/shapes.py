@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from inboxctl.errors import BackendError
+from inboxctl.jsontypes import kind_of
 
 
 def unexpected_answer(server: str, endpoint: str, what: str) -> BackendError:
@@ -19,15 +20,6 @@ def unexpected_answer(server: str, endpoint: str, what: str) -> BackendError:
                         hint="the server's API may have changed, or its URL points at something else; "
                              "if the URL is right, please report this")
 
-
-def kind_of(value: Any) -> str:
-    """How JSON would name the type of ``value``: "null", "a string", "a list"..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
 
 
 def json_object(body: Any, *, server: str, endpoint: str) -> dict[str, Any]:

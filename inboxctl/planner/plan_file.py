@@ -20,6 +20,7 @@ from inboxctl.definitions.model import key_label
 from inboxctl.definitions.spec import BUSINESS_HOURS, CHANNEL_KEY, DEFAULTED_TABLES, DOCUMENT, INBOX, Field
 from inboxctl.definitions.validate import ShapeChecker
 from inboxctl.errors import UsageError
+from inboxctl.jsontypes import kind_of
 from inboxctl.names import name_key
 from inboxctl.planner.plan import CHANNEL, CREATE, DELETE, PLAN_FORMAT_VERSION, UPDATE, Plan
 
@@ -103,7 +104,7 @@ def plan_problems(data: Any) -> Iterator[str]:
 
 def _format_problems(data: Any) -> Iterator[str]:
     if not isinstance(data, dict):
-        yield f"the file holds {_kind(data)}, not a JSON object"
+        yield f"the file holds {kind_of(data)}, not a JSON object"
         return
     yield from _top_level(data)
     changes = data.get("changes")
@@ -161,12 +162,12 @@ def _summary(data: dict[str, Any]) -> Iterator[str]:
 
 def _unmanaged(groups: Any) -> Iterator[str]:
     if not isinstance(groups, list):
-        yield f"unmanaged: expected a list, got {_kind(groups)}"
+        yield f"unmanaged: expected a list, got {kind_of(groups)}"
         return
     for index, group in enumerate(groups):
         where = ("unmanaged", index)
         if not isinstance(group, dict):
-            yield f"{_place(where)}: expected an object, got {_kind(group)}"
+            yield f"{_place(where)}: expected an object, got {kind_of(group)}"
             continue
         yield from _keys(group, where, required=("inbox", "settings", "reason"))
         yield from _text(group.get("inbox", "?"), (*where, "inbox"))
@@ -183,7 +184,7 @@ def _changes(changes: list[Any], *, partial: bool) -> Iterator[str]:
     for index, change in enumerate(changes):
         where: Where = ("changes", index)
         if not isinstance(change, dict):
-            yield f"{_place(where)}: expected an object, got {_kind(change)}"
+            yield f"{_place(where)}: expected an object, got {kind_of(change)}"
             continue
         problems = list(_change(change, where, partial=partial))
         yield from problems
@@ -216,11 +217,11 @@ def _channel_identity(change: dict[str, Any], where: Where) -> Iterator[str]:
 
 def _fields(fields: Any, where: Where) -> Iterator[str]:
     if not isinstance(fields, list):
-        yield f"{_place(where)}: expected a list, got {_kind(fields)}"
+        yield f"{_place(where)}: expected a list, got {kind_of(fields)}"
         return
     for index, field in enumerate(fields):
         if not isinstance(field, dict):
-            yield f"{_place((*where, index))}: expected an object, got {_kind(field)}"
+            yield f"{_place((*where, index))}: expected an object, got {kind_of(field)}"
             continue
         yield from _keys(field, (*where, index), required=("path", "before", "after"))
         yield from _text(field.get("path", "?"), (*where, index, "path"))
@@ -233,7 +234,7 @@ def _desired(change: dict[str, Any], where: Where, *, partial: bool) -> Iterator
             yield f"{_place(where)}: a deletion writes nothing (expected null)"
         return
     if not isinstance(desired, dict):
-        yield f"{_place(where)}: expected the settings to write (an object), got {_kind(desired)}"
+        yield f"{_place(where)}: expected the settings to write (an object), got {kind_of(desired)}"
     elif change["kind"] == CHANNEL:
         yield from _channel_settings(desired, change, where)
     else:
@@ -297,7 +298,7 @@ def _keys(table: dict[str, Any], where: Where, *, required: tuple[str, ...],
 
 def _typed(table: dict[str, Any], key: str, kind: type, described: str, where: Where = ()) -> Iterator[str]:
     if key in table and not isinstance(table[key], kind):
-        yield f"{_place((*where, key))}: expected {described}, got {_kind(table[key])}"
+        yield f"{_place((*where, key))}: expected {described}, got {kind_of(table[key])}"
 
 
 def _choice(value: Any, choices: tuple[str, ...], where: Where) -> Iterator[str]:
@@ -312,25 +313,16 @@ def _name(value: Any, where: Where) -> Iterator[str]:
 
 def _text(value: Any, where: Where) -> Iterator[str]:
     if not isinstance(value, str):
-        yield f"{_place(where)}: expected a string, got {_kind(value)}"
+        yield f"{_place(where)}: expected a string, got {kind_of(value)}"
 
 
 def _texts(values: Any, where: Where) -> Iterator[str]:
     if not isinstance(values, list):
-        yield f"{_place(where)}: expected a list of strings, got {_kind(values)}"
+        yield f"{_place(where)}: expected a list of strings, got {kind_of(values)}"
         return
     for index, value in enumerate(values):
         yield from _text(value, (*where, index))
 
-
-def _kind(value: Any) -> str:
-    """How JSON names the type of ``value``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
 
 
 def _shown(value: Any) -> str:
