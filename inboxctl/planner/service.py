@@ -82,15 +82,7 @@ def make_plan(backend: Backend, inboxes: list[InboxDefinition], *, prune: bool =
     selected = select_targets(inboxes, targets, prune=prune)
     if not backend.capabilities.manages_inboxes:
         return make_verification_plan(backend, inboxes, targets=targets, seen=seen)
-    problems = _capability_problems(backend, selected)
-    directory = backend.directory()
-    problems += resolve_names(selected, directory, backend.capabilities.server)
-    live = backend.read_inboxes()
-    if seen is not None:
-        seen.record(live, directory)
-    problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
-    if problems:
-        raise _plan_error(problems, inboxes)
+    live = _checked_live(backend, selected, inboxes, seen, problems=_capability_problems(backend, selected))
     changes, notes = plan_changes(selected, _targeted(live, selected, targets), prune=prune)
     for change in changes:
         if change.action == DELETE:
@@ -114,17 +106,27 @@ def make_verification_plan(backend: Backend, inboxes: list[InboxDefinition], *, 
     selected = select_targets(inboxes, targets)
     unmanaged = [group for inbox in selected
                  for group in unmanaged_settings(inbox, backend.unsupported_settings(inbox))]
+    live = _checked_live(backend, selected, inboxes, seen, check_channel_sources=False)
+    changes, notes = plan_verification(selected, _targeted(live, selected, targets), backend.capabilities.supports)
+    return Plan(changes=changes, server=server, fingerprint=fingerprint(live), notes=notes, verify_only=True,
+                unmanaged=unmanaged, targets=[inbox.name for inbox in selected] if targets else [])
+
+
+def _checked_live(backend: Backend, selected: list[InboxDefinition], inboxes: list[InboxDefinition],
+                  seen: SeenNames | None, *, problems: list[Problem] | None = None,
+                  check_channel_sources: bool = True) -> list[LiveInbox]:
+    """The live inboxes, once every name in ``selected`` resolved and no channel is held elsewhere;
+    a PlanError listing every problem (``problems`` found before included) otherwise."""
     directory = backend.directory()
-    problems = resolve_names(selected, directory, server, check_channel_sources=False)
+    problems = [*(problems or []), *resolve_names(selected, directory, backend.capabilities.server,
+                                                  check_channel_sources=check_channel_sources)]
     live = backend.read_inboxes()
     if seen is not None:
         seen.record(live, directory)
     problems += _channels_held_elsewhere(selected, live, also_defined=[inbox.name for inbox in inboxes])
     if problems:
         raise _plan_error(problems, inboxes)
-    changes, notes = plan_verification(selected, _targeted(live, selected, targets), backend.capabilities.supports)
-    return Plan(changes=changes, server=server, fingerprint=fingerprint(live), notes=notes, verify_only=True,
-                unmanaged=unmanaged, targets=[inbox.name for inbox in selected] if targets else [])
+    return live
 
 
 def _plan_error(problems: list[Problem], inboxes: list[InboxDefinition]) -> PlanError:

@@ -8,7 +8,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 
 from inboxctl.backends.local.backend import default_database_path
 
@@ -29,12 +28,6 @@ type = "chat"
 name = "Escalations chat"
 """
 
-
-@pytest.fixture
-def configs(tmp_path: Path) -> Path:
-    target = tmp_path / "configs"
-    shutil.copytree(CONFIGS, target)
-    return target
 
 
 def test_every_change_has_a_result_in_plan_order_and_stdout_is_only_json(run, configs: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -123,12 +122,6 @@ def markdown_plan(run: Run, *args: str) -> str:
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
-
-@pytest.fixture
-def configs(tmp_path: Path) -> Path:
-    target = tmp_path / "configs"
-    shutil.copytree(CONFIGS, target)
-    return target
 
 
 # -- what a reviewer sees --------------------------------------------------------------------------

@@ -4,19 +4,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
-
-@pytest.fixture
-def configs(tmp_path: Path) -> Path:
-    target = tmp_path / "configs"
-    shutil.copytree(CONFIGS, target)
-    return target
 
 
 def changed_inboxes(document: dict) -> set[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,13 +12,6 @@ from inboxctl.backends.local.backend import default_database_path
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
-
-@pytest.fixture
-def configs(tmp_path: Path) -> Path:
-    """A private copy of configs/, so tests can edit definitions."""
-    target = tmp_path / "configs"
-    shutil.copytree(CONFIGS, target)
-    return target
 
 
 @pytest.fixture
