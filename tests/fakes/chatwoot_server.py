@@ -37,12 +37,11 @@ import time
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fakes.fake_http import Faults as BaseFaults
-from fakes.fake_http import HttpError, JsonHandler
+from fakes.fake_http import FakeServer, HttpError, JsonHandler
 
 ACCOUNT_ID = 1
 ADMIN_TOKEN = "cw-admin-token-0f3a9d"
@@ -94,7 +93,7 @@ class Faults(BaseFaults):
     kinds: tuple[str, ...] = FAULT_KINDS
 
 
-class FakeChatwoot:
+class FakeChatwoot(FakeServer):
     def __init__(self, *, faults: Faults | None = None, bulk_delay: float = 0.01, enterprise: bool = True,
                  seed_workspace: bool = True) -> None:
         self.faults = faults or Faults()
@@ -124,32 +123,13 @@ class FakeChatwoot:
         self._clock = 1_750_000_000
         if seed_workspace:
             self.seed_workspace()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._serve(_Handler)
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeChatwoot:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         for timer in list(self._timers):
             timer.cancel()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> FakeChatwoot:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
     def settle(self, timeout: float = 5.0) -> None:
         """Wait until every background job (bulk actions, deletions) has run."""

@@ -14,9 +14,11 @@ import struct
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeVar
+
+Server = TypeVar("Server", bound="FakeServer")
 
 
 class HttpError(Exception):
@@ -106,3 +108,34 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class FakeServer:
+    """A fake on 127.0.0.1, answered by ``handler`` (which finds the fake as ``self.server.fake``) from
+    a thread of its own: ``url``, ``start``/``stop``, and a context manager."""
+
+    def _serve(self, handler: type[JsonHandler]) -> None:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self: Server) -> Server:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
+            self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self: Server) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

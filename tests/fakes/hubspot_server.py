@@ -34,12 +34,11 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from fakes.fake_http import Faults as BaseFaults
-from fakes.fake_http import HttpError, JsonHandler
+from fakes.fake_http import FakeServer, HttpError, JsonHandler
 
 C = "/conversations/conversations/2026-09"
 OWNERS_PATH = "/crm/owners/2026-09"
@@ -232,7 +231,7 @@ def _decode_cursor(query: dict[str, list[str]], sort: str) -> list[Any] | None:
 # The fake
 
 
-class FakeHubSpot:
+class FakeHubSpot(FakeServer):
     def __init__(self, *, faults: Faults | None = None, rate_max: int | None = None, rate_interval_ms: int = 10_000,
                  daily_limit: int = 625_000, account_type: str = "PROFESSIONAL", time_zone: str = "Europe/Paris",
                  threads: int = 300, seed: int = 0, latency: float = 0.0) -> None:
@@ -262,10 +261,7 @@ class FakeHubSpot:
         self._seed_inboxes()
         self._seed_visitors()
         self._seed_threads(threads)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._serve(_Handler)
 
     def _init_tables(self) -> None:
         self.users: dict[int, dict[str, Any]] = {}  # user id -> user (frank included, inactive)
@@ -277,27 +273,6 @@ class FakeHubSpot:
         self.threads: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, list[dict[str, Any]]] = {}
         self._thread_ids: list[int] = []  # ascending: ids grow with creation, so appends keep it sorted
-
-    # -- lifecycle ----------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeHubSpot:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
-            self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> FakeHubSpot:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- accessors for tests --------------------------------------------------------------------------
     def add_token(self, token: str, scopes: Any, *, app_id: int | None = None) -> None:
