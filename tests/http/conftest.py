@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fakes.clock import FakeClock
 from scripted_server import ScriptedServer
 
 from inboxctl.http import HttpClient
@@ -13,28 +14,9 @@ from inboxctl.http import HttpClient
 TOKEN = "cw-token-5f2b9c1e7a"
 
 
-class FakeClock:
-    """Monotonic and wall clocks that only move when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.epoch = 1_780_000_000.0  # wall-clock time at the start of a test (2026-05-28)
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def wallclock(self) -> float:
-        return self.epoch + (self.now - 1000.0)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(now=1000.0)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import pytest
 import requests
 import responses
 
+from fakes.clock import FakeClock
+
 from inboxctl.errors import RateLimitedError
 from inboxctl.http import (
     HttpClient,
@@ -22,34 +24,22 @@ from inboxctl.http import (
 NOW = 1_780_000_000.0  # Thu, 28 May 2026 20:26:40 GMT
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
 
 def test_bucket_spaces_requests_evenly_at_the_rate():
-    clock = Clock()
+    clock = FakeClock()
     bucket = TokenBucket(10.0, monotonic=clock.monotonic, sleep=clock.sleep)
     waits = [bucket.acquire() for _ in range(4)]
     assert waits == [0.0, pytest.approx(0.1), pytest.approx(0.1), pytest.approx(0.1)]
 
 
 def test_bucket_allows_a_burst_then_the_rate():
-    clock = Clock()
+    clock = FakeClock()
     bucket = TokenBucket(2.0, burst=3, monotonic=clock.monotonic, sleep=clock.sleep)
     assert [bucket.acquire() for _ in range(4)] == [0.0, 0.0, 0.0, pytest.approx(0.5)]
 
 
 def test_bucket_refills_while_idle_but_not_beyond_the_burst():
-    clock = Clock()
+    clock = FakeClock()
     bucket = TokenBucket(1.0, burst=2, monotonic=clock.monotonic, sleep=clock.sleep)
     bucket.acquire(), bucket.acquire()
     clock.now += 100  # a long pause earns at most `burst` requests
@@ -58,7 +48,7 @@ def test_bucket_refills_while_idle_but_not_beyond_the_burst():
 
 def test_concurrent_callers_each_reserve_their_own_slot():
     # Time stands still: each of 8 simultaneous workers must be given a distinct later slot.
-    clock = Clock()
+    clock = FakeClock()
     waits: list[float] = []
     lock = threading.Lock()
     bucket = TokenBucket(4.0, monotonic=clock.monotonic, sleep=lambda seconds: None)

@@ -14,6 +14,7 @@ TESTS_DIR = Path(__file__).resolve().parents[2]
 if str(TESTS_DIR) not in sys.path:  # tests/fakes is shared with the benchmark, not a package
     sys.path.insert(0, str(TESTS_DIR))
 
+from fakes.clock import FakeClock  # noqa: E402
 from fakes.hubspot_server import TOKEN, FakeHubSpot  # noqa: E402
 
 from inboxctl.backends.hubspot.backend import CLIENT_OPTIONS, HubSpotBackend, daily_reset  # noqa: E402
@@ -24,18 +25,6 @@ from inboxctl.http import AnnouncedLimit, HttpClient, OutcomeUnknownError, Serve
 URL = "https://api.hubapi.com"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
 
 def limit_headers(maximum: int, interval_ms: int, remaining: int | None = None) -> dict[str, str]:
     headers = {"X-HubSpot-RateLimit-Max": str(maximum), "X-HubSpot-RateLimit-Interval-Milliseconds": str(interval_ms)}
@@ -44,8 +33,8 @@ def limit_headers(maximum: int, interval_ms: int, remaining: int | None = None) 
     return headers
 
 
-def paced(**options) -> tuple[ServerPacedBucket, Clock]:
-    clock = Clock()
+def paced(**options) -> tuple[ServerPacedBucket, FakeClock]:
+    clock = FakeClock()
     return ServerPacedBucket(monotonic=clock.monotonic, sleep=clock.sleep, **options), clock
 
 
@@ -110,7 +99,7 @@ def test_a_window_full_of_others_still_lets_a_tenth_through():
 
 def test_two_clients_sharing_one_window_keep_near_the_limit_with_few_429s():
     """Two clients with one token against a simulated rolling window of 190 per 10 s, for 5 minutes."""
-    clock, window, limit = Clock(), [], 190
+    clock, window, limit = FakeClock(), [], 190
     buckets = [ServerPacedBucket(monotonic=clock.monotonic, sleep=clock.sleep) for _ in range(2)]
     next_at, sent, refused = [0.0, 0.013], 0, 0
     while clock.now < 300:
@@ -148,7 +137,7 @@ def test_the_client_shows_every_answer_to_the_limiter():
 # HubSpot's statuses
 
 
-def hubspot_client(clock: Clock, **options) -> HttpClient:
+def hubspot_client(clock: FakeClock, **options) -> HttpClient:
     settings = {**CLIENT_OPTIONS, "sleep": clock.sleep, "monotonic": clock.monotonic, "random": lambda: 1.0,
                 **options}
     return HttpClient(URL, auth_headers={"Authorization": "Bearer pat-na1-pacing"}, **settings)
@@ -158,7 +147,7 @@ def hubspot_client(clock: Clock, **options) -> HttpClient:
 def test_423_locked_is_retried_after_at_least_two_seconds_even_for_a_post():
     responses.add(responses.POST, f"{URL}/x", status=423, json={"message": "locked", "category": "LOCKED"})
     responses.add(responses.POST, f"{URL}/x", status=201, json={"id": "1"})
-    clock = Clock()
+    clock = FakeClock()
     assert hubspot_client(clock).post("/x", json={}) == {"id": "1"}
     assert clock.sleeps == [2.0]  # the request was refused before HubSpot acted on it
 
@@ -167,7 +156,7 @@ def test_423_locked_is_retried_after_at_least_two_seconds_even_for_a_post():
 def test_477_migration_in_progress_honours_retry_after():
     responses.add(responses.GET, f"{URL}/x", status=477, headers={"Retry-After": "7"})
     responses.add(responses.GET, f"{URL}/x", json={"ok": True})
-    clock = Clock()
+    clock = FakeClock()
     assert hubspot_client(clock).get("/x") == {"ok": True}
     assert clock.sleeps == [7.0]
 
@@ -178,7 +167,7 @@ def test_cloudflare_errors_are_retried_for_reads_and_make_a_write_outcome_unknow
         responses.add(responses.GET, f"{URL}/r", status=status, body="<title>origin down</title>")
     responses.add(responses.GET, f"{URL}/r", json={"ok": True})
     responses.add(responses.POST, f"{URL}/w", status=524)
-    clock = Clock()
+    clock = FakeClock()
     client = hubspot_client(clock)
     assert client.get("/r") == {"ok": True}
     with pytest.raises(OutcomeUnknownError):
@@ -190,7 +179,7 @@ def test_cloudflare_errors_are_retried_for_reads_and_make_a_write_outcome_unknow
 def test_a_plain_500_is_not_retried():
     responses.add(responses.GET, f"{URL}/x", status=500, json={"message": "internal error"})
     with pytest.raises(BackendError, match="internal error"):
-        hubspot_client(Clock()).get("/x")
+        hubspot_client(FakeClock()).get("/x")
     assert len(responses.calls) == 1
 
 
