@@ -192,19 +192,20 @@ def run_bulk(backend: Backend, request: ActionRequest, ids: Sequence[str], *, op
     sending = journal.sending if journal is not None else None
     try:
         for result in _results(backend, request, ids, options, known, sending):
-            _count(result, summary, journal, on_result)
+            record_result(result, summary, journal, on_result)
     except BaseException:
         backend.cancel()
         if journal is not None:
             for result in journal.unanswered(request):
-                _count(result, summary, journal, on_result)
+                record_result(result, summary, journal, on_result)
             journal.finish(summary, interrupted=True)
         raise
     return summary
 
 
-def _count(result: ActionResult, summary: ActionSummary, journal: JournalWriter | None,
-           on_result: ResultCallback | None) -> None:
+def record_result(result: ActionResult, summary: ActionSummary, journal: JournalWriter | None,
+                  on_result: ResultCallback | None) -> None:
+    """Count one result, journal it, then report it."""
     # Counted and journaled together or not at all: an interrupt in between would leave a summary
     # that does not count what the journal's lines say (an interrupt waits here for a few microseconds).
     with InterruptHold() as hold:

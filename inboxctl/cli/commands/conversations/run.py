@@ -31,6 +31,7 @@ from inboxctl.conversations.bulk import (
     PIPE_HINT,
     parse_ids,
     parse_piped_ids,
+    record_result,
     run_bulk,
 )
 from inboxctl.conversations.journal import JournalWriter
@@ -144,10 +145,7 @@ def execute(session: Session, batches: Sequence[Batch], *, label: str, output: s
     total = sum(len(ids) for _, ids in batches) + len(known)
     with progress(total, label=label) as advance:
         for result in known:
-            summary.add(result)
-            if journal is not None:
-                journal.record(result)
-            on_result(result)
+            record_result(result, summary, journal, on_result)
         try:
             for request, ids in batches:
                 run_bulk(session.backend, request, ids, options=options, journal=journal, on_result=on_result,
