@@ -107,7 +107,7 @@ def _free_path(directory: Path, inbox_name: str, taken: set[str]) -> Path:
 def _inside(path: Path, directory: Path) -> Path:
     """Where writing ``path`` lands; refused if a link takes it out of ``directory``."""
     target = path.resolve()
-    if target.parent != directory.resolve() and directory.resolve() not in target.parents:
+    if directory.resolve() not in target.parents:
         raise UsageError(f"{path} is a link to {target}, outside {directory}; export writes only inside "
                          "--dir and nothing was written", hint=f"remove the link {path}, or export to another --dir")
     return target if path.is_symlink() else path
